@@ -1,0 +1,71 @@
+/**
+ * Listen addresses as users write them: `HOST:PORT`, `[::1]:PORT`, `:PORT`, `PORT`, `unix:PATH`.
+ *
+ * @module
+ */
+
+/** A parsed listen address. */
+export type BindAddress =
+  | { transport: "tcp"; hostname: string; port: number }
+  | { transport: "unix"; path: string };
+
+/**
+ * Parses a `--bind` value; throws a `TypeError` that says what was expected.
+ *
+ * `:8080` and a bare port listen on every IPv4 address (`0.0.0.0`), as gunicorn does.
+ *
+ * @example
+ * ```ts
+ * import { parseBind } from "./bind.ts";
+ *
+ * console.assert(parseBind("[::1]:8080").transport === "tcp");
+ * console.assert(parseBind("unix:/tmp/app.sock").transport === "unix");
+ * ```
+ */
+export function parseBind(value: string): BindAddress {
+  if (value.startsWith("unix:")) {
+    const path = value.slice(5);
+    if (!path) throw new TypeError(`"${value}" has no socket path after "unix:"`);
+    return { transport: "unix", path };
+  }
+  let hostname = "0.0.0.0";
+  let portText = value;
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/.exec(value);
+  if (v6) {
+    hostname = v6[1];
+    portText = v6[2] ?? "";
+  } else if (value.includes(":")) {
+    const colon = value.lastIndexOf(":");
+    if (value.indexOf(":") !== colon) {
+      throw new TypeError(`"${value}": write IPv6 addresses in brackets, as "[::1]:8000"`);
+    }
+    hostname = value.slice(0, colon) || "0.0.0.0";
+    portText = value.slice(colon + 1);
+  } else if (!/^\d+$/.test(value)) {
+    hostname = value;
+    portText = "8000";
+  }
+  if (portText === "") portText = "8000";
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new TypeError(`"${value}" has port "${portText}": expected a number from 0 to 65535`);
+  }
+  return { transport: "tcp", hostname, port };
+}
+
+/**
+ * Formats an address for logs and URLs: `127.0.0.1:8000`, `[::1]:8000`, `unix:/run/app.sock`.
+ *
+ * @example
+ * ```ts
+ * import { formatAddr } from "./bind.ts";
+ *
+ * console.assert(formatAddr({ transport: "tcp", hostname: "::1", port: 80 }) === "[::1]:80");
+ * ```
+ */
+export function formatAddr(addr: Deno.Addr | BindAddress): string {
+  if ("path" in addr) return `unix:${addr.path}`;
+  if ("cid" in addr) return `vsock:${addr.cid}:${addr.port}`;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return `${host}:${addr.port}`;
+}

@@ -1,0 +1,154 @@
+/**
+ * Loading an app from a module path, as `gunicorn module:app` does.
+ *
+ * @module
+ */
+
+import { isApp, toAppObject } from "./app.ts";
+import { AppLoadError } from "./errors.ts";
+import type { AppObject } from "./types.ts";
+
+/** Options for {@linkcode loadApp}. */
+export interface LoadAppOptions {
+  /** The directory a relative path resolves against; default `Deno.cwd()`. */
+  cwd?: string;
+  /** A query string added to the module URL (`v=2`) to load a fresh copy of a changed file. */
+  version?: string;
+}
+
+/** The parts of an app spec `path/app.ts[:export]`. */
+export interface AppSpec {
+  /** The absolute path of the module. */
+  file: string;
+  /** The export named after the colon, if any. */
+  exportName: string | undefined;
+}
+
+const EXPORT_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+const FALLBACK_EXPORTS = ["default", "app", "application"];
+
+/**
+ * Splits `path/app.ts[:export]` and resolves the path against `cwd`.
+ *
+ * @example
+ * ```ts
+ * import { parseAppSpec } from "./load.ts";
+ *
+ * const spec = parseAppSpec("examples/app.ts:api", "/srv");
+ * console.assert(spec.file === "/srv/examples/app.ts" && spec.exportName === "api");
+ * ```
+ */
+export function parseAppSpec(spec: string, cwd: string = Deno.cwd()): AppSpec {
+  let path = spec;
+  let exportName: string | undefined;
+  const colon = spec.lastIndexOf(":");
+  if (colon > 0 && EXPORT_NAME.test(spec.slice(colon + 1))) {
+    path = spec.slice(0, colon);
+    exportName = spec.slice(colon + 1);
+  }
+  if (path.startsWith("file://")) path = decodeURIComponent(new URL(path).pathname);
+  const file = path.startsWith("/") ? path : `${cwd.replace(/\/+$/, "")}/${path}`;
+  return { file: normalizePath(file), exportName };
+}
+
+function normalizePath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object without a fetch method";
+  return `a ${typeof value}`;
+}
+
+function lookup(module: Record<string, unknown>, name: string): unknown {
+  let value: unknown = module;
+  for (const part of name.split(".")) {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * Imports the module named by `spec` (`path/app.ts[:export]`) and returns its app.
+ *
+ * Without an export name it takes `default`, then `app`, then `application`. Every failure is an
+ * {@linkcode AppLoadError} that names the file, the export and the reason, and lists the exports
+ * the module does have.
+ *
+ * @example
+ * ```ts
+ * import { loadApp } from "./load.ts";
+ * import { AppLoadError } from "./errors.ts";
+ *
+ * try {
+ *   await loadApp("no/such/app.ts");
+ * } catch (error) {
+ *   console.assert(error instanceof AppLoadError && error.message.includes("file not found"));
+ * }
+ * ```
+ */
+export async function loadApp(spec: string, options: LoadAppOptions = {}): Promise<AppObject> {
+  const { file, exportName } = parseAppSpec(spec, options.cwd);
+  const asked = exportName ?? "default";
+  const fail = (why: string, extra: { available?: string[]; cause?: unknown } = {}) =>
+    new AppLoadError(`Cannot load app "${spec}": ${why}`, { file, exportName: asked, ...extra });
+
+  try {
+    const stat = await Deno.stat(file);
+    if (!stat.isFile) throw fail(`"${file}" is not a file`);
+  } catch (error) {
+    if (error instanceof AppLoadError) throw error;
+    if (error instanceof Deno.errors.NotFound) throw fail(`file not found: "${file}"`);
+    throw fail(`cannot read "${file}": ${(error as Error).message}`, { cause: error });
+  }
+
+  let module: Record<string, unknown>;
+  const url = `file://${file.split("/").map(encodeURIComponent).join("/")}` +
+    (options.version ? `?${options.version}` : "");
+  try {
+    module = await import(url);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const kind = error instanceof SyntaxError ? "syntax error" : "the module failed to import";
+    throw fail(`${kind} in "${file}": ${firstLines(message)}`, { cause: error });
+  }
+
+  const available = Object.keys(module).sort();
+  const name = exportName ?? FALLBACK_EXPORTS.find((candidate) => module[candidate] !== undefined);
+  const shown = available.length ? available.map((n) => `"${n}"`).join(", ") : "none";
+  if (name === undefined) {
+    throw fail(
+      `"${file}" has no default export (nor "app" or "application"); its exports: ${shown}. ` +
+        `Name one as "${spec}:NAME"`,
+      { available },
+    );
+  }
+  const value = lookup(module, name);
+  if (value === undefined) {
+    throw fail(`"${file}" has no export "${name}"; its exports: ${shown}`, { available });
+  }
+  if (!isApp(value)) {
+    throw fail(
+      `export "${name}" is ${describe(value)}, not an app ` +
+        "(a function (request, ctx) => Response, or an object with a fetch method)",
+      { available },
+    );
+  }
+  return toAppObject(value);
+}
+
+function firstLines(message: string): string {
+  // Deno appends the import stack; keep the reason and its location.
+  return message.split("\n").slice(0, 3).join(" ").replace(/\s+/g, " ").trim();
+}

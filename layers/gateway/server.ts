@@ -1,0 +1,331 @@
+/**
+ * The reference server: one process, any number of listeners, any app. What `ngw2f dev` runs,
+ * and what the spec's server rules are tested against.
+ *
+ * @module
+ */
+
+import { type ConnState, type ExchangeInfo, serveConnection } from "./_http1.ts";
+import { formatAddr, parseBind } from "./bind.ts";
+import { formatCombined } from "./access_log.ts";
+import { toAppObject } from "./app.ts";
+import { createContext } from "./context.ts";
+import { ConfigError, HaltError } from "./errors.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import type { App, AppObject } from "./types.ts";
+
+/** Options for {@linkcode serve}. */
+export interface ServeOptions {
+  /** Where to listen: `HOST:PORT`, `[::1]:PORT`, `unix:PATH`; default `127.0.0.1:8000`. */
+  bind?: string | readonly string[];
+  /** The error log; default a console logger at level info. */
+  log?: Logger;
+  /** The access log (nginx `combined` lines); `null` turns it off; default `log`. */
+  accessLog?: Logger | null;
+  /** The server name apps see as `ctx.serverName`; default the first bind's host. */
+  serverName?: string;
+  /** The mount point apps see as `ctx.rootPath` (WSGI's SCRIPT_NAME); default `""`. */
+  rootPath?: string;
+  /** This worker's number (for servers run by a master); default 1. */
+  workerId?: number;
+  /** The number of workers (for servers run by a master); default 1. */
+  workerCount?: number;
+  /** Seconds to receive a request head once its first byte arrived; default 30. */
+  headerTimeout?: number;
+  /** Seconds an idle keep-alive connection stays open; default 5. */
+  keepAliveTimeout?: number;
+  /** Seconds a shutdown waits for requests in flight before cutting them; default 30. */
+  gracefulTimeout?: number;
+  /** The largest request head in bytes (431 past it); default 65536. */
+  maxHeadSize?: number;
+  /** The most header fields in a request (431 past it); default 100. */
+  maxHeaders?: number;
+  /** Aborting it starts a graceful shutdown. */
+  signal?: AbortSignal;
+}
+
+/** A running server. */
+export interface Server {
+  /** The addresses it listens on (port 0 resolved to the real port). */
+  readonly addrs: readonly Deno.Addr[];
+  /** Settles once the server has shut down and the app's `shutdown()` has run. */
+  readonly finished: Promise<void>;
+  /** Stops accepting, drains requests in flight, runs the app's `shutdown()`. */
+  shutdown(): Promise<void>;
+}
+
+/** {@linkcode ServeOptions} with every default filled in and every value checked. */
+export type ResolvedServeOptions =
+  & Required<Omit<ServeOptions, "signal" | "bind" | "accessLog" | "serverName">>
+  & {
+    bind: ReturnType<typeof parseBind>[];
+    accessLog: Logger | null;
+    serverName: string | undefined;
+    signal: AbortSignal | undefined;
+  };
+
+/**
+ * Fills defaults and validates once; a bad value is a {@linkcode ConfigError} naming its key.
+ *
+ * @example
+ * ```ts
+ * import { resolveServeOptions } from "./server.ts";
+ *
+ * const options = resolveServeOptions({ bind: "[::1]:0" });
+ * console.assert(options.keepAliveTimeout === 5 && options.bind[0].transport === "tcp");
+ * ```
+ */
+export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
+  const binds = typeof options.bind === "string" ? [options.bind] : options.bind ?? [];
+  const bind = (binds.length ? binds : ["127.0.0.1:8000"]).map((value) => {
+    try {
+      return parseBind(value);
+    } catch (error) {
+      throw new ConfigError((error as Error).message, { file: "options", key: "bind" });
+    }
+  });
+  const positive = (key: keyof ServeOptions, value: number | undefined, fallback: number) => {
+    const result = value ?? fallback;
+    if (!(typeof result === "number" && result > 0 && Number.isFinite(result))) {
+      throw new ConfigError(`expected a positive number, got ${value}`, { file: "options", key });
+    }
+    return result;
+  };
+  const rootPath = options.rootPath ?? "";
+  if (rootPath !== "" && (!rootPath.startsWith("/") || rootPath.endsWith("/"))) {
+    throw new ConfigError(`"${rootPath}" must start with "/" and not end with one`, {
+      file: "options",
+      key: "rootPath",
+    });
+  }
+  const log = options.log ?? createLogger();
+  const workerCount = positive("workerCount", options.workerCount, 1);
+  const workerId = positive("workerId", options.workerId, 1);
+  if (workerId > workerCount) {
+    throw new ConfigError(`worker ${workerId} of ${workerCount}`, {
+      file: "options",
+      key: "workerId",
+    });
+  }
+  return {
+    bind,
+    log,
+    accessLog: options.accessLog === undefined ? log : options.accessLog,
+    serverName: options.serverName,
+    rootPath,
+    workerId,
+    workerCount,
+    headerTimeout: positive("headerTimeout", options.headerTimeout, 30),
+    keepAliveTimeout: positive("keepAliveTimeout", options.keepAliveTimeout, 5),
+    gracefulTimeout: positive("gracefulTimeout", options.gracefulTimeout, 30),
+    maxHeadSize: positive("maxHeadSize", options.maxHeadSize, 64 * 1024),
+    maxHeaders: positive("maxHeaders", options.maxHeaders, 100),
+    signal: options.signal,
+  };
+}
+
+async function listen(address: ReturnType<typeof parseBind>): Promise<Deno.Listener> {
+  if (address.transport === "tcp") {
+    return Deno.listen({ transport: "tcp", hostname: address.hostname, port: address.port });
+  }
+  try {
+    const stat = await Deno.lstat(address.path);
+    if (stat.isSocket) {
+      // A socket file nobody answers on is left over from a crash: remove it.
+      const live = await Deno.connect({ transport: "unix", path: address.path })
+        .then((c) => (c.close(), true), () => false);
+      if (live) throw new Deno.errors.AddrInUse(`"${address.path}" is in use by a live server`);
+      await Deno.remove(address.path);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return Deno.listen({ transport: "unix", path: address.path });
+}
+
+const INTERNAL_ERROR = "Internal Server Error\n";
+
+function failure(): Response {
+  return new Response(INTERNAL_ERROR, {
+    status: 500,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/**
+ * Starts serving `app`: binds every address, runs the app's `startup()`, then accepts.
+ *
+ * An exception in the app answers 500 and is logged with its stack; the server keeps serving.
+ * A bind failure or a failing `startup()` is a {@linkcode HaltError} (exit code 3, as gunicorn's
+ * boot error) with the cause.
+ *
+ * @example Serving on an ephemeral port
+ * ```ts
+ * import { serve } from "./server.ts";
+ *
+ * const server = await serve(() => new Response("hi\n"), { bind: "127.0.0.1:0", accessLog: null });
+ * const addr = server.addrs[0] as Deno.NetAddr;
+ * const response = await fetch(`http://127.0.0.1:${addr.port}/`);
+ * console.assert(await response.text() === "hi\n");
+ * await server.shutdown();
+ * ```
+ */
+export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  const settings = resolveServeOptions(options);
+  const target: AppObject = toAppObject(app);
+  const { log, accessLog } = settings;
+  const listeners: Deno.Listener[] = [];
+  try {
+    for (const address of settings.bind) listeners.push(await listen(address));
+  } catch (error) {
+    for (const listener of listeners) listener.close();
+    const which = settings.bind[listeners.length];
+    throw new HaltError(`Cannot listen on "${formatAddr(which)}": ${(error as Error).message}`, {
+      exitCode: 3,
+      cause: error,
+    });
+  }
+  const addrs = listeners.map((listener) => listener.addr);
+  const serverName = settings.serverName ??
+    ("hostname" in addrs[0] ? addrs[0].hostname : "localhost");
+
+  if (target.startup) {
+    try {
+      await target.startup({
+        workerId: settings.workerId,
+        workerCount: settings.workerCount,
+        serverAddrs: addrs,
+        log,
+      });
+    } catch (error) {
+      for (const listener of listeners) listener.close();
+      throw new HaltError(`Cannot start the app: startup() failed: ${(error as Error).message}`, {
+        exitCode: 3,
+        cause: error,
+      });
+    }
+  }
+
+  const connections = new Map<Deno.Conn, ConnState>();
+  const pendingWork = new Set<Promise<unknown>>();
+  const waitUntil = (promise: Promise<unknown>) => {
+    const tracked = promise.then(
+      () => {},
+      (error) => log.error("A waitUntil() promise failed", error),
+    ).finally(() => pendingWork.delete(tracked));
+    pendingWork.add(tracked);
+  };
+
+  const accept = async (listener: Deno.Listener) => {
+    const serverAddr = listener.addr;
+    const defaultHost = "hostname" in serverAddr ? formatAddr(serverAddr) : serverName;
+    const scheme = "http";
+    const handler = async (request: Request, info: ExchangeInfo, conn: Deno.Conn) => {
+      const ctx = createContext({
+        remoteAddr: conn.remoteAddr,
+        serverAddr,
+        scheme,
+        protocol: info.protocol,
+        serverName,
+        rootPath: settings.rootPath,
+        workerId: settings.workerId,
+        workerCount: settings.workerCount,
+        signal: info.signal,
+        completed: info.completed,
+        log,
+        waitUntil,
+      });
+      try {
+        const response = await target.fetch(request, ctx);
+        if (response instanceof Response) return response;
+        log.error(
+          `Cannot send the app's answer to ${request.method} ${request.url}: ` +
+            `it returned ${response === null ? "null" : typeof response}, not a Response`,
+        );
+      } catch (error) {
+        log.error(`Error handling ${request.method} ${request.url}`, error);
+      }
+      return failure();
+    };
+    for await (const conn of listener) {
+      const state: ConnState = { idle: true, closing: stopping };
+      connections.set(conn, state);
+      serveConnection(conn, state, {
+        handler: (request, info) => handler(request, info, conn),
+        scheme,
+        defaultHost,
+        headerTimeout: settings.headerTimeout * 1000,
+        keepAliveTimeout: settings.keepAliveTimeout * 1000,
+        maxHeadSize: settings.maxHeadSize,
+        maxHeaders: settings.maxHeaders,
+        onExchange: accessLog
+          ? (record) => accessLog.info(formatCombined({ ...record, remoteAddr: conn.remoteAddr }))
+          : undefined,
+        onRejected: (status, reason) =>
+          log.info(`Rejected a request from ${formatAddr(conn.remoteAddr)}: ${status} ${reason}`),
+      }).catch((error) => log.error("Connection failed", error))
+        .finally(() => connections.delete(conn));
+    }
+  };
+
+  let stopping = false;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => resolveFinished = resolve);
+  const loops = listeners.map((listener) =>
+    accept(listener).catch((error) => {
+      if (!(error instanceof Deno.errors.BadResource)) log.error("Accept loop failed", error);
+    })
+  );
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = () =>
+    shutdownPromise ??= (async () => {
+      stopping = true;
+      for (const listener of listeners) {
+        try {
+          listener.close();
+        } catch { /* already closed */ }
+      }
+      await Promise.all(loops);
+      for (const address of settings.bind) {
+        if (address.transport === "unix") await Deno.remove(address.path).catch(() => {});
+      }
+      const deadline = Date.now() + settings.gracefulTimeout * 1000;
+      while (connections.size > 0 && Date.now() < deadline) {
+        for (const [conn, state] of connections) {
+          state.closing = true;
+          if (state.idle) {
+            try {
+              conn.close();
+            } catch { /* already closed */ }
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      for (const [conn, state] of connections) {
+        log.warn(`Cutting a request still running after ${settings.gracefulTimeout}s`);
+        state.abort?.();
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      }
+      if (pendingWork.size > 0) {
+        const left = Math.max(0, deadline - Date.now());
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all(pendingWork),
+          new Promise((resolve) => timer = setTimeout(resolve, left)),
+        ]);
+        clearTimeout(timer);
+      }
+      try {
+        await target.shutdown?.();
+      } catch (error) {
+        log.error("The app's shutdown() failed", error);
+      }
+      resolveFinished();
+    })();
+
+  settings.signal?.addEventListener("abort", () => shutdown(), { once: true });
+  return { addrs, finished, shutdown };
+}

@@ -1,0 +1,283 @@
+/**
+ * The `ngw2f` command line: parses argv, resolves options, starts a layer. The only place that
+ * prints usage or calls `Deno.exit`.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import denoConfig from "./deno.json" with { type: "json" };
+import { AppLoadError, ConfigError, HaltError } from "./layers/gateway/errors.ts";
+import { createLogger, type Logger, parseLogLevel } from "./layers/gateway/logger.ts";
+import { loadApp } from "./layers/gateway/load.ts";
+import { serve } from "./layers/gateway/server.ts";
+import { validate } from "./layers/gateway/validate.ts";
+import { formatAddr } from "./layers/gateway/bind.ts";
+
+const VERSION = denoConfig.version;
+
+/** A command-line flag: its parseArgs shape and its line in `--help`. */
+interface Flag {
+  name: string;
+  short?: string;
+  type: "string" | "boolean";
+  multiple?: boolean;
+  default?: string;
+  arg?: string;
+  doc: string;
+}
+
+interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  flags: Flag[];
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const LOG_FLAGS: Flag[] = [
+  {
+    name: "log-level",
+    type: "string",
+    default: "info",
+    arg: "LEVEL",
+    doc: "debug, info, warning, error or critical",
+  },
+  { name: "no-access-log", type: "boolean", doc: "Do not log each request" },
+];
+
+const DEV: Command = {
+  name: "dev",
+  usage: "ngw2f dev [options] APP",
+  summary: "Run an app on the single-process reference server (like `python app.py`)",
+  flags: [
+    {
+      name: "bind",
+      short: "b",
+      type: "string",
+      multiple: true,
+      default: "127.0.0.1:8000",
+      arg: "ADDRESS",
+      doc: "HOST:PORT, [::1]:PORT or unix:PATH; repeat to listen on several",
+    },
+    {
+      name: "root-path",
+      type: "string",
+      default: "",
+      arg: "PATH",
+      doc: "Where the app is mounted (ctx.rootPath, WSGI's SCRIPT_NAME)",
+    },
+    {
+      name: "keep-alive",
+      type: "string",
+      default: "5",
+      arg: "SECONDS",
+      doc: "How long an idle keep-alive connection stays open",
+    },
+    {
+      name: "graceful-timeout",
+      type: "string",
+      default: "30",
+      arg: "SECONDS",
+      doc: "How long a shutdown waits for requests in flight",
+    },
+    {
+      name: "validate",
+      type: "boolean",
+      doc: "Check both sides of the gateway contract on every request",
+    },
+    ...LOG_FLAGS,
+  ],
+  run: runDev,
+};
+
+const COMMANDS: Command[] = [DEV];
+
+const GLOBAL_HELP = `ngw2f ${VERSION}: nginx, gunicorn, WSGI, werkzeug and flask, rebuilt for Deno
+
+Usage: ngw2f COMMAND [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join("\n")}
+
+Options:
+  -h, --help     Show this help, or a command's with \`ngw2f COMMAND --help\`
+  -V, --version  Show the version
+
+APP is a module path with an optional export: app.ts, examples/app.ts:api.
+It exports a function (request, ctx) => Response, or an object with a fetch method,
+as \`deno serve\` expects.`;
+
+function commandHelp(command: Command): string {
+  const lines = command.flags.map((flag) => {
+    const names = `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}` +
+      (flag.type === "string" ? ` ${flag.arg ?? "VALUE"}` : "");
+    const extra = flag.default ? ` (default: ${flag.default || '""'})` : "";
+    return `  ${names.padEnd(30)}${flag.doc}${extra}`;
+  });
+  return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${lines.join("\n")}\n` +
+    `  -h, --help                    Show this help`;
+}
+
+function parseCommand(command: Command, args: string[]) {
+  const options: ParseArgsConfig["options"] = { help: { type: "boolean", short: "h" } };
+  for (const flag of command.flags) {
+    options[flag.name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.multiple ? { multiple: true } : {}),
+    };
+  }
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
+    throw new UsageError(`${message} (see \`ngw2f ${command.name} --help\`)`);
+  }
+}
+
+function valueOf(command: Command, values: Record<string, unknown>, name: string): string {
+  const flag = command.flags.find((f) => f.name === name)!;
+  const value = values[name];
+  return typeof value === "string" ? value : flag.default ?? "";
+}
+
+function seconds(command: Command, values: Record<string, unknown>, name: string): number {
+  const text = valueOf(command, values, name);
+  const value = Number(text);
+  if (!(text !== "" && value > 0 && Number.isFinite(value))) {
+    throw new ConfigError(`expected a positive number of seconds, got "${text}"`, {
+      file: `--${name}`,
+      key: name,
+    });
+  }
+  return value;
+}
+
+function makeLogs(command: Command, values: Record<string, unknown>) {
+  const levelName = valueOf(command, values, "log-level");
+  const level = parseLogLevel(levelName);
+  if (!level) {
+    throw new ConfigError(
+      `"${levelName}" is not one of debug, info, warning, error, critical`,
+      { file: "--log-level", key: "log-level" },
+    );
+  }
+  const log = createLogger({ level });
+  const accessLog: Logger | null = values["no-access-log"]
+    ? null
+    : createLogger({ level: "info", bare: true, stream: "stdout" });
+  return { log, accessLog };
+}
+
+async function runDev(values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? "Missing APP: name the module to run, e.g. `ngw2f dev app.ts`"
+        : `Expected one APP, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  const { log, accessLog } = makeLogs(DEV, values);
+  const binds = (values.bind as string[] | undefined) ?? [DEV.flags[0].default!];
+  const keepAliveTimeout = seconds(DEV, values, "keep-alive");
+  const gracefulTimeout = seconds(DEV, values, "graceful-timeout");
+  let app = await loadApp(positionals[0]);
+  if (values.validate) app = validate(app);
+
+  const stop = new AbortController();
+  const server = await serve(app, {
+    bind: binds,
+    rootPath: valueOf(DEV, values, "root-path"),
+    keepAliveTimeout,
+    gracefulTimeout,
+    log,
+    accessLog,
+    signal: stop.signal,
+  });
+  for (const addr of server.addrs) {
+    const shown = "path" in addr ? formatAddr(addr) : `http://${formatAddr(addr)}`;
+    log.info(`Listening at: ${shown} (${Deno.pid})`);
+  }
+  let signals = 0;
+  const onSignal = (signal: Deno.Signal) => () => {
+    if (++signals > 1) {
+      log.warn(`Received ${signal} again: exiting without waiting`);
+      Deno.exit(1);
+    }
+    log.info(`Received ${signal}: shutting down (send it again to exit at once)`);
+    stop.abort();
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = onSignal(signal);
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  await server.finished;
+  for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  log.info("Shutdown complete");
+  return 0;
+}
+
+/** Runs the command line and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    const named = first === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    if (first === "help" && rest[0] && !named) {
+      return usageError(`Unknown command "${rest[0]}"`);
+    }
+    print(named ? commandHelp(named) : GLOBAL_HELP);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "-V" || first === "--version") {
+    print(`ngw2f ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    if (first.startsWith("-")) return usageError(`Unknown option "${first}"`);
+    return usageError(
+      `Unknown command "${first}"; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+    );
+  }
+  try {
+    const { values, positionals } = parseCommand(command, rest);
+    if (values.help) {
+      print(commandHelp(command));
+      return 0;
+    }
+    return await command.run(values, positionals);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message);
+    if (error instanceof ConfigError) return fatal(error.message, 2);
+    if (error instanceof AppLoadError) return fatal(error.message, 4);
+    if (error instanceof HaltError) return fatal(error.message, error.exitCode);
+    throw error;
+  }
+}
+
+function print(text: string): void {
+  createLogger({ bare: true, stream: "stdout" }).info(text);
+}
+
+function usageError(message: string): number {
+  createLogger({ bare: true }).error(`ngw2f: ${message}`);
+  return 2;
+}
+
+function fatal(message: string, code: number): number {
+  createLogger().error(message);
+  return code;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
