@@ -10,7 +10,7 @@ import denoConfig from "./deno.json" with { type: "json" };
 import { AppLoadError, ConfigError, HaltError } from "./layers/gateway/errors.ts";
 import { createLogger, type Logger, parseLogLevel } from "./layers/gateway/logger.ts";
 import { loadApp } from "./layers/gateway/load.ts";
-import { serve } from "./layers/gateway/server.ts";
+import { resolveServeOptions, serve, type ServeOptions } from "./layers/gateway/server.ts";
 import { validate } from "./layers/gateway/validate.ts";
 import { formatAddr } from "./layers/gateway/bind.ts";
 
@@ -100,6 +100,14 @@ const DEV: Command = {
 
 const COMMANDS: Command[] = [DEV];
 
+/** Which `dev` flag sets which server option, for error messages. */
+const DEV_FLAG_OF: Record<string, string> = {
+  bind: "bind",
+  rootPath: "root-path",
+  keepAliveTimeout: "keep-alive",
+  gracefulTimeout: "graceful-timeout",
+};
+
 const GLOBAL_HELP = `ngw2f ${VERSION}: nginx, gunicorn, WSGI, werkzeug and flask, rebuilt for Deno
 
 Usage: ngw2f COMMAND [options]
@@ -186,22 +194,28 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
     );
   }
   const { log, accessLog } = makeLogs(DEV, values);
-  const binds = (values.bind as string[] | undefined) ?? [DEV.flags[0].default!];
-  const keepAliveTimeout = seconds(DEV, values, "keep-alive");
-  const gracefulTimeout = seconds(DEV, values, "graceful-timeout");
-  let app = await loadApp(positionals[0]);
-  if (values.validate) app = validate(app);
-
   const stop = new AbortController();
-  const server = await serve(app, {
-    bind: binds,
+  const options: ServeOptions = {
+    bind: (values.bind as string[] | undefined) ?? [DEV.flags[0].default!],
     rootPath: valueOf(DEV, values, "root-path"),
-    keepAliveTimeout,
-    gracefulTimeout,
+    keepAliveTimeout: seconds(DEV, values, "keep-alive"),
+    gracefulTimeout: seconds(DEV, values, "graceful-timeout"),
     log,
     accessLog,
     signal: stop.signal,
-  });
+  };
+  try {
+    resolveServeOptions(options);
+  } catch (error) {
+    // Name the flag the user typed rather than the option's name.
+    if (!(error instanceof ConfigError)) throw error;
+    const flag = DEV_FLAG_OF[error.key] ?? error.key;
+    const why = error.message.replace(/^Cannot use [^:]+: [^:]+: /, "");
+    throw new ConfigError(why, { file: `--${flag}`, key: flag, cause: error });
+  }
+  let app = await loadApp(positionals[0]);
+  if (values.validate) app = validate(app);
+  const server = await serve(app, options);
   for (const addr of server.addrs) {
     const shown = "path" in addr ? formatAddr(addr) : `http://${formatAddr(addr)}`;
     log.info(`Listening at: ${shown} (${Deno.pid})`);

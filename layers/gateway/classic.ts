@@ -175,10 +175,11 @@ const EMPTY = new Uint8Array(0);
 const VERSION: readonly [1, 0] = Object.freeze([1, 0] as const);
 const STATUS = /^(\d{3}) ([\t\x20-\x7e\x80-\xff]*)$/;
 const NULL_BODY = new Set([204, 205, 304]);
-const HOP_BY_HOP = new Set(
-  "connection keep-alive proxy-authenticate proxy-authorization te trailer trailers transfer-encoding upgrade"
-    .split(" "),
-);
+// PEP 3333 forbids apps to set these; like gunicorn, the adapter drops them.
+const HOP_BY_HOP = new Set([
+  ..."connection keep-alive proxy-authenticate proxy-authorization".split(" "),
+  ..."te trailer trailers transfer-encoding upgrade".split(" "),
+]);
 const httpKeys = new Map<string, string>();
 
 function httpKey(name: string): string {
@@ -570,7 +571,7 @@ class Exchange implements UnderlyingDefaultSource<Uint8Array> {
  * @example The classic hello app
  * ```ts
  * import { classic, type Environ, type StartResponse } from "./classic.ts";
- * import { defineApp } from "./app.ts";
+ * import { createContext } from "./context.ts";
  * import { silentLogger } from "./logger.ts";
  *
  * function hello(environ: Environ, startResponse: StartResponse): string[] {
@@ -578,11 +579,14 @@ class Exchange implements UnderlyingDefaultSource<Uint8Array> {
  *   return [`Hello from ${environ.PATH_INFO}\n`];
  * }
  *
- * // Under ngw2f the server supplies the context; defineApp() fills it in for a bare call.
- * const app = defineApp(classic(hello), { log: silentLogger });
- * const remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "::1", port: 50000 };
- * const info = { remoteAddr, completed: Promise.resolve() };
- * const response = await app.fetch(new Request("http://localhost/world"), info);
+ * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
+ * const ctx = createContext({
+ *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
+ *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
+ *   signal: new AbortController().signal, completed: Promise.resolve(),
+ *   log: silentLogger, waitUntil: () => {},
+ * });
+ * const response = await classic(hello).fetch(new Request("http://localhost/world"), ctx);
  * console.assert(await response.text() === "Hello from /world\n");
  * ```
  */

@@ -119,9 +119,7 @@ export async function loadApp(spec: string, options: LoadAppOptions = {}): Promi
   try {
     module = await import(url);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const kind = error instanceof SyntaxError ? "syntax error" : "the module failed to import";
-    throw fail(`${kind} in "${file}": ${firstLines(message)}`, { cause: error });
+    throw fail(describeImportError(error, file), { cause: error });
   }
 
   const available = Object.keys(module).sort();
@@ -148,7 +146,20 @@ export async function loadApp(spec: string, options: LoadAppOptions = {}): Promi
   return toAppObject(value);
 }
 
-function firstLines(message: string): string {
-  // Deno appends the import stack; keep the reason and its location.
-  return message.split("\n").slice(0, 3).join(" ").replace(/\s+/g, " ").trim();
+/** Turns Deno's import failure into one line: what, where, and the offending source line. */
+function describeImportError(error: unknown, file: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const syntax = /^SyntaxError: (.*)$/m.exec(message);
+  if (syntax) {
+    const at = /at (file:\/\/\S+:\d+:\d+)/.exec(message);
+    const where = at ? decodeURIComponent(new URL(at[1]).pathname) : file;
+    const source = /^\s*\d+ \|(.*\S.*)$/m.exec(message)?.[1].trim();
+    return `syntax error at ${where}: ${syntax[1]}` + (source ? ` (in "${source}")` : "");
+  }
+  const reason = message.split("\n").filter((line) => !/^\s+at /.test(line)).join(" ")
+    .replace(/\s+/g, " ").trim();
+  const kind = error instanceof Error && error.name !== "Error" && error.name !== "TypeError"
+    ? `${error.name}: `
+    : "";
+  return `the module failed to import in "${file}": ${kind}${reason}`;
 }

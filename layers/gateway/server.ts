@@ -6,6 +6,7 @@
  */
 
 import { type ConnState, type ExchangeInfo, serveConnection } from "./_http1.ts";
+import { ProtocolError } from "./_conn_reader.ts";
 import { formatAddr, parseBind } from "./bind.ts";
 import { formatCombined } from "./access_log.ts";
 import { toAppObject } from "./app.ts";
@@ -243,7 +244,10 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
             `it returned ${response === null ? "null" : typeof response}, not a Response`,
         );
       } catch (error) {
-        log.error(`Error handling ${request.method} ${request.url}`, error);
+        // A malformed request body surfaces here too; the connection loop answers and logs it.
+        if (!(error instanceof ProtocolError)) {
+          log.error(`Error handling ${request.method} ${request.url}`, error);
+        }
       }
       return failure();
     };

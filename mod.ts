@@ -1,0 +1,62 @@
+/**
+ * ngw2f as a library: the public API of each layer, by name.
+ *
+ * Today that is the gateway — the contract between servers and apps (ngw2f's WSGI) and its
+ * reference server. The master, proxy, toolkit and framework layers join as they land.
+ *
+ * @example Serve an app with a middleware
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compose, type Middleware, serve } from "./mod.ts";
+ *
+ * const stamp: Middleware = (app) => async (request, ctx) => {
+ *   const response = await app.fetch(request, ctx);
+ *   response.headers.set("x-served-by", `worker-${ctx.workerId}`);
+ *   return response;
+ * };
+ * const server = await serve(compose(stamp)(() => new Response("hi\n")), {
+ *   bind: "127.0.0.1:0",
+ *   accessLog: null,
+ * });
+ * const { port } = server.addrs[0] as Deno.NetAddr;
+ * const response = await fetch(`http://127.0.0.1:${port}/`);
+ * assert.equal(response.headers.get("x-served-by"), "worker-1");
+ * assert.equal(await response.text(), "hi\n");
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  AppLoadError,
+  classic,
+  compose,
+  ConfigError,
+  createContext,
+  createLogger,
+  defineApp,
+  formatCombined,
+  HaltError,
+  isApp,
+  loadApp,
+  parseBind,
+  serve,
+  toAppObject,
+  validate,
+  ValidationError,
+} from "./layers/gateway/mod.ts";
+export type {
+  App,
+  AppObject,
+  ClassicApp,
+  Context,
+  Environ,
+  Handler,
+  LifespanContext,
+  Logger,
+  Middleware,
+  ServeOptions,
+  Server,
+  StartResponse,
+} from "./layers/gateway/mod.ts";

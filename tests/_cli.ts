@@ -1,0 +1,224 @@
+// End-to-end helpers: start the real CLI as a subprocess and talk to it over real sockets.
+//
+// By default the CLI runs as `deno run -A main.ts`; set NGW2F_BIN to a compiled `ngw2f` binary
+// to run the same tests against it.
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const decoder = new TextDecoder();
+
+/** The repository root. */
+export const root: string = ROOT;
+
+/** The command that runs the CLI, ready for arguments. */
+export function cliCommand(): { cmd: string; args: string[] } {
+  const bin = Deno.env.get("NGW2F_BIN");
+  if (bin) return { cmd: bin, args: [] };
+  return { cmd: Deno.execPath(), args: ["run", "-A", `${ROOT}/main.ts`] };
+}
+
+/** What a finished CLI run printed and returned. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion (for commands that exit by themselves). */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const { cmd, args: base } = cliCommand();
+  const child = new Deno.Command(cmd, {
+    args: [...base, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+  const output = await child.output();
+  clearTimeout(timer);
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A CLI server started by a test. */
+export interface RunningCli extends AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  /** The address printed in the "Listening at:" line. */
+  readonly listen: string;
+  /** The TCP port, when listening on TCP. */
+  readonly port: number;
+  /** Everything written to stderr and stdout so far. */
+  output(): string;
+  /** Waits until the output contains `text` (or the timeout passes). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/**
+ * Starts the CLI and waits for its first "Listening at: ADDRESS" line. The test owns the
+ * process and must stop it (`await using` does).
+ */
+export async function startCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunningCli> {
+  const { cmd, args: base } = cliCommand();
+  const child = new Deno.Command(cmd, {
+    args: [...base, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let text = "";
+  const waiters = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      for (const wake of waiters) wake();
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    for (const wake of waiters) wake();
+    return s;
+  });
+
+  const waitFor = (pattern: string | RegExp, timeoutMs = options.timeoutMs ?? 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const matches = () =>
+        typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`Timed out waiting for ${pattern} in CLI output:\n${text}`));
+      }, timeoutMs);
+      const check = () => {
+        if (matches()) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        } else if (exited) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          reject(new Error(`The CLI exited before printing ${pattern}:\n${text}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+    }
+    const killer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, 15_000);
+    const { code } = await status;
+    clearTimeout(killer);
+    await pumps;
+    return code;
+  };
+
+  try {
+    await waitFor(/Listening at: \S+/);
+  } catch (error) {
+    await stop("SIGKILL");
+    throw error;
+  }
+  const listen = /Listening at: (\S+)/.exec(text)![1];
+  const port = Number(/:(\d+)\/?$/.exec(listen)?.[1] ?? 0);
+  return {
+    child,
+    listen,
+    port,
+    output: () => text,
+    waitFor,
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
+}
+
+/** Options for {@linkcode rawExchange}. */
+export interface RawOptions {
+  /** Close our sending side right after writing, as `nc -q1` does. */
+  halfClose?: boolean;
+  /** Give up after this long. */
+  timeoutMs?: number;
+  /** A unix socket path instead of TCP. */
+  path?: string;
+  hostname?: string;
+}
+
+/**
+ * Writes `request` on a fresh connection and reads until the server closes it: the talk's
+ * `telnet localhost 8080` / `GET / HTTP/1.0`. Returns the raw answer and whether the server
+ * closed the connection (as opposed to the timeout).
+ */
+export async function rawExchange(
+  port: number,
+  request: string,
+  options: RawOptions = {},
+): Promise<{ text: string; closedByServer: boolean }> {
+  const conn = options.path
+    ? await Deno.connect({ transport: "unix", path: options.path })
+    : await Deno.connect({ hostname: options.hostname ?? "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), options.timeoutMs ?? 5_000);
+  let text = "";
+  let closedByServer = false;
+  try {
+    await conn.write(new TextEncoder().encode(request));
+    if (options.halfClose) await conn.closeWrite();
+    const buf = new Uint8Array(64 * 1024);
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) {
+        closedByServer = true;
+        break;
+      }
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+  } catch {
+    // Our timer closed the socket: the server did not close it.
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  }
+  return { text, closedByServer };
+}
+
+/** Splits a raw HTTP/1.x answer into status line, lower-cased headers and body. */
+export function parseResponse(text: string): {
+  statusLine: string;
+  headers: Map<string, string>;
+  body: string;
+} {
+  const end = text.indexOf("\r\n\r\n");
+  if (end === -1) throw new Error(`Not an HTTP response: ${JSON.stringify(text)}`);
+  const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
+  const headers = new Map<string, string>();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return { statusLine, headers, body: text.slice(end + 4) };
+}
