@@ -46,6 +46,7 @@ function quoted(value: string | null): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatCombined } from "./access_log.ts";
  *
  * const line = formatCombined({
@@ -53,7 +54,7 @@ function quoted(value: string | null): string {
  *   request: new Request("http://localhost/?q=1", { headers: { "user-agent": "curl/8" } }),
  *   protocol: "HTTP/1.0", status: 200, bytes: 14, time: new Date(Date.UTC(2026, 10, 26)),
  * });
- * console.assert(line === '127.0.0.1 - - [26/Nov/2026:00:00:00 +0000] "GET /?q=1 HTTP/1.0" 200 14 "-" "curl/8"');
+ * assert.equal(line, '127.0.0.1 - - [26/Nov/2026:00:00:00 +0000] "GET /?q=1 HTTP/1.0" 200 14 "-" "curl/8"');
  * ```
  */
 export function formatCombined(record: AccessRecord): string {

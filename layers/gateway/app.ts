@@ -13,11 +13,12 @@ import type { App, AppObject, Context } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isApp } from "./app.ts";
  *
- * console.assert(isApp(() => new Response()));
- * console.assert(isApp({ fetch: () => new Response() }));
- * console.assert(!isApp({ handler: () => new Response() }));
+ * assert.ok(isApp(() => new Response()));
+ * assert.ok(isApp({ fetch: () => new Response() }));
+ * assert.ok(!isApp({ handler: () => new Response() }));
  * ```
  */
 export function isApp(value: unknown): value is App {
@@ -31,10 +32,11 @@ export function isApp(value: unknown): value is App {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toAppObject } from "./app.ts";
  *
  * const app = toAppObject(() => new Response("hi"));
- * console.assert(typeof app.fetch === "function" && app.startup === undefined);
+ * assert.ok(typeof app.fetch === "function" && app.startup === undefined);
  * ```
  */
 export function toAppObject(app: App): AppObject {

@@ -16,10 +16,11 @@ export type BindAddress =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBind } from "./bind.ts";
  *
- * console.assert(parseBind("[::1]:8080").transport === "tcp");
- * console.assert(parseBind("unix:/tmp/app.sock").transport === "unix");
+ * assert.equal(parseBind("[::1]:8080").transport, "tcp");
+ * assert.equal(parseBind("unix:/tmp/app.sock").transport, "unix");
  * ```
  */
 export function parseBind(value: string): BindAddress {
@@ -58,9 +59,10 @@ export function parseBind(value: string): BindAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatAddr } from "./bind.ts";
  *
- * console.assert(formatAddr({ transport: "tcp", hostname: "::1", port: 80 }) === "[::1]:80");
+ * assert.equal(formatAddr({ transport: "tcp", hostname: "::1", port: 80 }), "[::1]:80");
  * ```
  */
 export function formatAddr(addr: Deno.Addr | BindAddress): string {

@@ -570,6 +570,7 @@ class Exchange implements UnderlyingDefaultSource<Uint8Array> {
  *
  * @example The classic hello app
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classic, type Environ, type StartResponse } from "./classic.ts";
  * import { createContext } from "./context.ts";
  * import { silentLogger } from "./logger.ts";
@@ -587,7 +588,7 @@ class Exchange implements UnderlyingDefaultSource<Uint8Array> {
  *   log: silentLogger, waitUntil: () => {},
  * });
  * const response = await classic(hello).fetch(new Request("http://localhost/world"), ctx);
- * console.assert(await response.text() === "Hello from /world\n");
+ * assert.equal(await response.text(), "Hello from /world\n");
  * ```
  */
 export function classic(app: ClassicApp): AppObject {

@@ -82,6 +82,7 @@ class GatewayContext implements Context {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createContext } from "./context.ts";
  * import { silentLogger } from "./logger.ts";
  *
@@ -93,7 +94,7 @@ class GatewayContext implements Context {
  *   log: silentLogger, waitUntil: () => {},
  * });
  * ctx.state.set("user", "ada");
- * console.assert(ctx.state.get("user") === "ada");
+ * assert.equal(ctx.state.get("user"), "ada");
  * ```
  */
 export function createContext(init: ContextInit): Context {
@@ -105,10 +106,11 @@ export function createContext(init: ContextInit): Context {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isContext } from "./context.ts";
  *
  * const info = { remoteAddr: { transport: "tcp", hostname: "::1", port: 1 }, completed: Promise.resolve() };
- * console.assert(!isContext(info));
+ * assert.ok(!isContext(info));
  * ```
  */
 export function isContext(value: unknown): value is Context {

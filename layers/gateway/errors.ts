@@ -9,13 +9,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AppLoadError } from "./errors.ts";
  *
  * const error = new AppLoadError("Cannot load app \"app.ts\": file not found", {
  *   file: "/srv/app.ts",
  *   exportName: "default",
  * });
- * console.assert(error.file === "/srv/app.ts");
+ * assert.equal(error.file, "/srv/app.ts");
  * ```
  */
 export class AppLoadError extends Error {
@@ -43,10 +44,11 @@ export class AppLoadError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./errors.ts";
  *
  * const error = new ConfigError("expected HOST:PORT", { file: "--bind", key: "bind" });
- * console.assert(error.message === "Cannot use --bind: bind: expected HOST:PORT");
+ * assert.equal(error.message, "Cannot use --bind: bind: expected HOST:PORT");
  * ```
  */
 export class ConfigError extends Error {
@@ -72,10 +74,11 @@ export class ConfigError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HaltError } from "./errors.ts";
  *
  * const error = new HaltError("Cannot start: the app failed to boot", { exitCode: 3 });
- * console.assert(error.exitCode === 3);
+ * assert.equal(error.exitCode, 3);
  * ```
  */
 export class HaltError extends Error {

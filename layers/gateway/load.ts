@@ -32,10 +32,11 @@ const FALLBACK_EXPORTS = ["default", "app", "application"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAppSpec } from "./load.ts";
  *
  * const spec = parseAppSpec("examples/app.ts:api", "/srv");
- * console.assert(spec.file === "/srv/examples/app.ts" && spec.exportName === "api");
+ * assert.ok(spec.file === "/srv/examples/app.ts" && spec.exportName === "api");
  * ```
  */
 export function parseAppSpec(spec: string, cwd: string = Deno.cwd()): AppSpec {
@@ -88,14 +89,15 @@ function lookup(module: Record<string, unknown>, name: string): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadApp } from "./load.ts";
  * import { AppLoadError } from "./errors.ts";
  *
- * try {
- *   await loadApp("no/such/app.ts");
- * } catch (error) {
- *   console.assert(error instanceof AppLoadError && error.message.includes("file not found"));
- * }
+ * await assert.rejects(loadApp("no/such/app.ts"), (error) => {
+ *   assert.ok(error instanceof AppLoadError);
+ *   assert.match(error.message, /file not found/);
+ *   return true;
+ * });
  * ```
  */
 export async function loadApp(spec: string, options: LoadAppOptions = {}): Promise<AppObject> {

@@ -20,13 +20,14 @@ const LEVELS: Record<LogLevel, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLogger } from "./logger.ts";
  *
  * const lines: string[] = [];
  * const log = createLogger({ level: "info", write: (line) => lines.push(line) });
  * log.debug("dropped");
  * log.info("kept");
- * console.assert(lines.length === 1 && lines[0].endsWith("[INFO] kept"));
+ * assert.ok(lines.length === 1 && lines[0].endsWith("[INFO] kept"));
  * ```
  */
 export interface Logger {
@@ -59,10 +60,11 @@ export interface LoggerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLogLevel } from "./logger.ts";
  *
- * console.assert(parseLogLevel("WARNING") === "warning");
- * console.assert(parseLogLevel("loud") === undefined);
+ * assert.equal(parseLogLevel("WARNING"), "warning");
+ * assert.equal(parseLogLevel("loud"), undefined);
  * ```
  */
 export function parseLogLevel(name: string): LogLevel | undefined {

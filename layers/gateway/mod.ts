@@ -9,6 +9,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compose, serve, type Middleware } from "./mod.ts";
  *
  * const poweredBy: Middleware = (app) => async (request, ctx) => {
@@ -20,7 +21,7 @@
  * const server = await serve(app, { bind: "127.0.0.1:0", accessLog: null });
  * const { port } = server.addrs[0] as Deno.NetAddr;
  * const response = await fetch(`http://127.0.0.1:${port}/`);
- * console.assert(response.headers.get("x-powered-by") === "ngw2f");
+ * assert.equal(response.headers.get("x-powered-by"), "ngw2f");
  * await response.body?.cancel();
  * await server.shutdown();
  * ```

@@ -70,10 +70,11 @@ export type ResolvedServeOptions =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveServeOptions } from "./server.ts";
  *
  * const options = resolveServeOptions({ bind: "[::1]:0" });
- * console.assert(options.keepAliveTimeout === 5 && options.bind[0].transport === "tcp");
+ * assert.ok(options.keepAliveTimeout === 5 && options.bind[0].transport === "tcp");
  * ```
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
@@ -162,12 +163,13 @@ function failure(): Response {
  *
  * @example Serving on an ephemeral port
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serve } from "./server.ts";
  *
  * const server = await serve(() => new Response("hi\n"), { bind: "127.0.0.1:0", accessLog: null });
  * const addr = server.addrs[0] as Deno.NetAddr;
  * const response = await fetch(`http://127.0.0.1:${addr.port}/`);
- * console.assert(await response.text() === "hi\n");
+ * assert.equal(await response.text(), "hi\n");
  * await server.shutdown();
  * ```
  */

@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { STATUS_TEXT } from "./status.ts";
  *
- * console.assert(STATUS_TEXT[404] === "Not Found");
+ * assert.equal(STATUS_TEXT[404], "Not Found");
  * ```
  */
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -84,10 +85,11 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { statusText } from "./status.ts";
  *
- * console.assert(statusText(418) === "I'm a teapot");
- * console.assert(statusText(299) === "Success");
+ * assert.equal(statusText(418), "I'm a teapot");
+ * assert.equal(statusText(299), "Success");
  * ```
  */
 export function statusText(status: number): string {

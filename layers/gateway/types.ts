@@ -97,12 +97,14 @@ export type Handler = (request: Request, ctx: Context) => Response | Promise<Res
  * import type { AppObject } from "./types.ts";
  *
  * let greeting = "";
- * export default {
+ * const app = {
  *   startup() {
  *     greeting = "Hello, World!\n";
  *   },
  *   fetch: () => new Response(greeting),
  * } satisfies AppObject;
+ * await app.startup();
+ * console.log(await app.fetch().text());
  * ```
  */
 export interface AppObject {
