@@ -47,7 +47,7 @@ Deno.test("defineApp() completes a bare ServeHandlerInfo and runs startup once, 
     startup() {
       starts++;
     },
-    fetch(request, ctx) {
+    fetch(_request, ctx) {
       contexts.push(ctx);
       return new Response(`${ctx.scheme} ${ctx.serverName} ${ctx.rootPath === ""} ${ctx.workerId}`);
     },
