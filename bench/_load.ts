@@ -1,0 +1,192 @@
+// Shared by the bench/ scripts: start a server, drive it with wrk, measure the server's CPU and
+// memory from /proc, print and save a table. Load stays on loopback; every run is bounded.
+
+const decoder = new TextDecoder();
+const TICKS_PER_SECOND = 100;
+
+/** A server to measure. */
+export interface BenchCase {
+  name: string;
+  cmd: string;
+  args: (port: number, dir: string) => string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** The path wrk requests; default "/". */
+  path?: string;
+}
+
+/** One measured run. */
+export interface BenchResult {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  cpuUsPerRequest: number;
+  requests: number;
+  errors: number;
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`Nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry.name)]);
+    } catch { /* gone */ }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i]) ?? []));
+  return out;
+}
+
+/** utime+stime (in seconds) and RSS (MiB) summed over a process and its descendants. */
+function usage(pid: number): { cpu: number; rss: number } {
+  let ticks = 0;
+  let rssKiB = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${p}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+      const status = Deno.readTextFileSync(`/proc/${p}/status`);
+      rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return { cpu: ticks / TICKS_PER_SECOND, rss: rssKiB / 1024 };
+}
+
+function ms(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!match) return NaN;
+  const value = Number(match[1]);
+  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+}
+
+/** Runs wrk against `port`; `seconds` bounds the run. */
+export async function wrk(
+  port: number,
+  options: { seconds: number; connections: number; path?: string },
+) {
+  const output = await new Deno.Command("wrk", {
+    args: [
+      "-t1",
+      `-c${options.connections}`,
+      `-d${options.seconds}s`,
+      "--latency",
+      `http://127.0.0.1:${port}${options.path ?? "/"}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = decoder.decode(output.stdout);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? "0";
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0),
+    requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
+    p50: ms(/\s50%\s+(\S+)/.exec(text)?.[1] ?? ""),
+    p99: ms(/\s99%\s+(\S+)/.exec(text)?.[1] ?? ""),
+    errors: Number(errors) + (socket ? socket.slice(1).map(Number).reduce((a, b) => a + b) : 0),
+    raw: text,
+  };
+}
+
+/** Starts `bench`, warms it up, measures one wrk run, stops it (by its pid). */
+export async function measure(
+  bench: BenchCase,
+  options: { seconds: number; connections: number },
+): Promise<BenchResult> {
+  const port = freePort();
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-bench-" });
+  const child = new Deno.Command(bench.cmd, {
+    args: bench.args(port, dir),
+    env: bench.env,
+    cwd: bench.cwd,
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  try {
+    await waitForPort(port, 15_000);
+    await wrk(port, { seconds: 1, connections: options.connections, path: bench.path });
+    const before = usage(child.pid);
+    const run = await wrk(port, { ...options, path: bench.path });
+    const after = usage(child.pid);
+    return {
+      name: bench.name,
+      rps: run.rps,
+      p50: run.p50,
+      p99: run.p99,
+      rssMiB: after.rss,
+      cpuUsPerRequest: run.requests ? ((after.cpu - before.cpu) * 1e6) / run.requests : NaN,
+      requests: run.requests,
+      errors: run.errors,
+    };
+  } catch (error) {
+    throw new Error(
+      `${bench.name}: ${(error as Error).message}\n${await Promise.race([stderr, ""])}`,
+    );
+  } finally {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 5_000);
+    await child.status;
+    clearTimeout(timer);
+    await stderr;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Formats results as a markdown table with ratios against `baseline`. */
+export function table(results: BenchResult[], baseline: string): string {
+  const base = results.find((r) => r.name === baseline);
+  const rows = results.map((r) => {
+    const ratio = base ? (r.rps / base.rps).toFixed(2) + "×" : "";
+    const cpuRatio = base ? (r.cpuUsPerRequest / base.cpuUsPerRequest).toFixed(2) + "×" : "";
+    return `| ${r.name} | ${Math.round(r.rps).toLocaleString("en")} | ${ratio} | ` +
+      `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ` +
+      `${r.cpuUsPerRequest.toFixed(1)} | ${cpuRatio} | ${r.errors} |`;
+  });
+  return [
+    `| case | req/s | vs ${baseline} | p50 / p99 ms | RSS MiB | µs CPU/req | CPU vs ${baseline} | errors |`,
+    "|---|---:|---:|---|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+}
+
+/** The median result by req/s of several rounds of one case. */
+export function median(results: BenchResult[]): BenchResult {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)];
+}
