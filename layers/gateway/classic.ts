@@ -130,26 +130,47 @@ export interface ErrorStream {
  * ```
  */
 export interface Environ {
+  /** The request method, e.g. `GET`. */
   REQUEST_METHOD: string;
+  /** Where the app is mounted (`ctx.rootPath`), `""` at the root. */
   SCRIPT_NAME: string;
+  /** The path below `SCRIPT_NAME`, percent-decoded, one character per byte. */
   PATH_INFO: string;
+  /** The query without its `?`, `""` when there is none. */
   QUERY_STRING: string;
+  /** The Content-Type header, when the request has one. */
   CONTENT_TYPE?: string;
+  /** The Content-Length header, when the request has one. */
   CONTENT_LENGTH?: string;
+  /** The server's name (`ctx.serverName`). */
   SERVER_NAME: string;
+  /** The port the request arrived on. */
   SERVER_PORT: string;
+  /** The request line's version, e.g. `HTTP/1.1`. */
   SERVER_PROTOCOL: string;
+  /** The client's IP address (TCP clients only). */
   REMOTE_ADDR?: string;
+  /** The client's port (TCP clients only). */
   REMOTE_PORT?: string;
+  /** Always `[1, 0]`. */
   "wsgi.version": readonly [1, 0];
+  /** `http` or `https` (`ctx.scheme`). */
   "wsgi.url_scheme": "http" | "https";
+  /** The request body. */
   "wsgi.input": InputStream;
+  /** Text written here goes to the server's error log, a line at a time. */
   "wsgi.errors": ErrorStream;
+  /** Always false: a worker runs one JavaScript thread. */
   "wsgi.multithread": boolean;
+  /** True when the server runs more than one worker. */
   "wsgi.multiprocess": boolean;
+  /** Always false. */
   "wsgi.run_once": boolean;
+  /** The modern context, for classic middleware that needs it. */
   "ngw2f.context": Context;
+  /** The modern request, for classic middleware that needs it. */
   "ngw2f.request": Request;
+  /** Entries added by servers and middleware. */
   [key: string]: unknown;
 }
 
