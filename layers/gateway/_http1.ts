@@ -400,8 +400,6 @@ async function exchange(
     // End of stream is a half-close and is not an abort: the client still reads the answer.
     if (!reader.reading && reader.buffered === 0) reader.fill().catch(abort);
   };
-  // A malformed request body is the client's fault: it is answered with its own status.
-  let bodyError: ProtocolError | undefined;
   const hasBody = !source.done && head.method !== "GET" && head.method !== "HEAD";
   const body = hasBody
     ? new ReadableStream<Uint8Array>({
@@ -414,7 +412,6 @@ async function exchange(
             watch();
           }
         } catch (error) {
-          if (error instanceof ProtocolError) bodyError ??= error;
           c.error(error);
         }
       },
@@ -443,22 +440,6 @@ async function exchange(
     completed,
   });
 
-  if (bodyError) {
-    await response.body?.cancel().catch(() => {});
-    options.onRejected?.(bodyError.status, bodyError.message);
-    await rejectRequest(conn, bodyError);
-    state.abort = undefined;
-    settle(false);
-    options.onExchange?.({
-      request,
-      protocol: head.protocol,
-      status: bodyError.status,
-      bytes: 0,
-      ok: false,
-    });
-    return false;
-  }
-
   let keepAlive = head.keepAlive && !state.closing;
   // An unread request body is drained if small, else the connection closes after the answer.
   if (!source.done) {
@@ -466,28 +447,19 @@ async function exchange(
   }
   let bytes = 0;
   let ok = false;
-  let status = response.status;
-  const sent = { head: false };
   try {
-    const result = await writeResponse(conn, head, response, keepAlive, sent);
+    const result = await writeResponse(conn, head, response, keepAlive);
     bytes = result.bytes;
     keepAlive = result.keepAlive;
     ok = true;
   } catch (error) {
     abort();
     keepAlive = false;
-    if (!isDisconnect(error)) {
-      if (!sent.head) {
-        // The response body failed before its head went out: answer 500, not a dropped connection.
-        status = 500;
-        await rejectRequest(conn, new ProtocolError(500, "the response body failed"));
-      }
-      throw error;
-    }
+    if (!isDisconnect(error)) throw error;
   } finally {
     state.abort = undefined;
     settle(ok);
-    options.onExchange?.({ request, protocol: head.protocol, status, bytes, ok });
+    options.onExchange?.({ request, protocol: head.protocol, status: response.status, bytes, ok });
   }
   return keepAlive;
 }
@@ -497,7 +469,6 @@ async function writeResponse(
   head: Head,
   response: Response,
   wantKeepAlive: boolean,
-  sent: { head: boolean },
 ): Promise<{ bytes: number; keepAlive: boolean }> {
   const status = response.status;
   let text = `HTTP/1.1 ${status} ${response.statusText || statusText(status)}\r\n`;
@@ -522,51 +493,30 @@ async function writeResponse(
   const connectionLine = () =>
     keepAlive ? (http10 ? "connection: keep-alive\r\n\r\n" : "\r\n") : "connection: close\r\n\r\n";
 
-  const sendHead = (bytes: Uint8Array) => {
-    sent.head = true;
-    return writeAll(conn, bytes);
-  };
-
   const noBody = head.method === "HEAD" || status === 204 || status === 304 || status < 200;
   if (noBody || response.body === null) {
     if (response.body) await response.body.cancel().catch(() => {});
     if (!noBody) text += "content-length: 0\r\n";
     else if (head.method === "HEAD" && declared !== null) text += `content-length: ${declared}\r\n`;
-    await sendHead(encodeHead(text + connectionLine()));
+    const bytes = encodeHead(text + connectionLine());
+    await writeAll(conn, bytes);
     return { bytes: 0, keepAlive };
   }
 
   const reader = response.body.getReader();
-  // Every chunk is checked: anything but bytes (a string, say) must not go out as garbage.
-  const check = (result: ReadableStreamReadResult<Uint8Array>) => {
-    if (!result.done && !(result.value instanceof Uint8Array)) {
-      throw new TypeError(
-        `the response body yielded a ${typeof result.value} chunk, not a Uint8Array`,
-      );
-    }
-    return result;
-  };
-  // A read started ahead may fail while a write is failing: it is awaited, or dropped.
-  // (Not wrapped in another promise: the race below must see an already-settled read.)
-  const readAhead = () => {
-    const next = reader.read();
-    next.catch(() => {});
-    return next;
-  };
   try {
-    const first = check(await reader.read());
+    const first = await reader.read();
     if (first.done) {
       text += "content-length: 0\r\n";
-      await sendHead(encodeHead(text + connectionLine()));
+      await writeAll(conn, encodeHead(text + connectionLine()));
       return { bytes: 0, keepAlive };
     }
-    let pending = readAhead();
+    let pending: Promise<ReadableStreamReadResult<Uint8Array>> = reader.read();
     const second = await Promise.race([pending, NOT_YET as typeof NOT_YET]);
-    if (second !== NOT_YET) check(second);
     if (second !== NOT_YET && second.done && declared === null) {
       // The whole body is here already: send it with its length in one write.
       text += `content-length: ${first.value.length}\r\n`;
-      await sendHead(encodeHead(text + connectionLine(), first.value));
+      await writeAll(conn, encodeHead(text + connectionLine(), first.value));
       return { bytes: first.value.length, keepAlive };
     }
     const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
@@ -574,25 +524,17 @@ async function writeResponse(
     if (length !== undefined) text += `content-length: ${length}\r\n`;
     else if (chunked) text += "transfer-encoding: chunked\r\n";
     else keepAlive = false;
-    // Never more than the declared length: the excess would be read as the next response.
-    const tooLong = (bytes: number) => {
-      if (length !== undefined && bytes > length) {
-        throw new ProtocolError(500, `the app declared ${length} bytes and sent more`);
-      }
-    };
     let bytes = first.value.length;
-    tooLong(bytes);
-    let firstFrame: Uint8Array | undefined = first.value;
-    // An empty chunk is skipped: framed, it would read as the last chunk.
-    if (chunked) firstFrame = bytes > 0 ? chunkFrame(first.value) : undefined;
-    await sendHead(encodeHead(text + connectionLine(), firstFrame));
+    await writeAll(
+      conn,
+      encodeHead(text + connectionLine(), chunked ? chunkFrame(first.value) : first.value),
+    );
     while (true) {
-      const next = check(await pending);
+      const next = await pending;
       if (next.done) break;
-      pending = readAhead();
+      pending = reader.read();
       if (next.value.length === 0) continue;
       bytes += next.value.length;
-      tooLong(bytes);
       await writeAll(conn, chunked ? chunkFrame(next.value) : next.value);
     }
     if (chunked) await writeAll(conn, LAST_CHUNK);

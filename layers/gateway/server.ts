@@ -6,7 +6,6 @@
  */
 
 import { type ConnState, type ExchangeInfo, serveConnection } from "./_http1.ts";
-import { ProtocolError } from "./_conn_reader.ts";
 import { formatAddr, parseBind } from "./bind.ts";
 import { formatCombined } from "./access_log.ts";
 import { toAppObject } from "./app.ts";
@@ -70,11 +69,10 @@ export type ResolvedServeOptions =
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
  * import { resolveServeOptions } from "./server.ts";
  *
  * const options = resolveServeOptions({ bind: "[::1]:0" });
- * assert.ok(options.keepAliveTimeout === 5 && options.bind[0].transport === "tcp");
+ * console.assert(options.keepAliveTimeout === 5 && options.bind[0].transport === "tcp");
  * ```
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
@@ -163,13 +161,12 @@ function failure(): Response {
  *
  * @example Serving on an ephemeral port
  * ```ts
- * import assert from "node:assert/strict";
  * import { serve } from "./server.ts";
  *
  * const server = await serve(() => new Response("hi\n"), { bind: "127.0.0.1:0", accessLog: null });
  * const addr = server.addrs[0] as Deno.NetAddr;
  * const response = await fetch(`http://127.0.0.1:${addr.port}/`);
- * assert.equal(await response.text(), "hi\n");
+ * console.assert(await response.text() === "hi\n");
  * await server.shutdown();
  * ```
  */
@@ -246,10 +243,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
             `it returned ${response === null ? "null" : typeof response}, not a Response`,
         );
       } catch (error) {
-        // A malformed request body surfaces here too; the connection loop answers and logs it.
-        if (!(error instanceof ProtocolError)) {
-          log.error(`Error handling ${request.method} ${request.url}`, error);
-        }
+        log.error(`Error handling ${request.method} ${request.url}`, error);
       }
       return failure();
     };
