@@ -72,32 +72,39 @@ export class ConnReader {
    * undefined at a clean end of stream before any byte.
    */
   async readHead(maxSize: number, onFirstByte: () => void): Promise<Uint8Array | undefined> {
-    let scanned = this.#start;
+    // How many bytes after #start were already searched for the end of the head. Relative to
+    // #start because fill() may move the buffered bytes (or reset an empty buffer to offset 0).
+    let scanned = 0;
     let announced = false;
     while (true) {
       // Skip empty lines before a request line (RFC 9112 §2.2).
       while (
-        this.#start < this.#end &&
+        !announced && this.#start < this.#end &&
         (this.#buf[this.#start] === LF || this.#buf[this.#start] === 13)
       ) {
         this.#start++;
       }
-      if (scanned < this.#start) scanned = this.#start;
       if (this.#start < this.#end && !announced) {
         announced = true;
         onFirstByte();
       }
-      let lf = this.#buf.indexOf(LF, scanned);
+      let lf = this.#buf.indexOf(LF, this.#start + scanned);
       while (lf !== -1 && lf < this.#end) {
         const next = this.#buf[lf + 1];
-        if (lf + 1 < this.#end && next === LF) return this.#take(lf + 2);
-        if (lf + 2 < this.#end && next === 13 && this.#buf[lf + 2] === LF) {
-          return this.#take(lf + 3);
+        let end = -1;
+        if (lf + 1 < this.#end && next === LF) end = lf + 2;
+        else if (lf + 2 < this.#end && next === 13 && this.#buf[lf + 2] === LF) end = lf + 3;
+        if (end !== -1) {
+          // A head that arrived whole in one read is held to the limit too.
+          if (end - this.#start > maxSize) {
+            throw new ProtocolError(431, "the request head is larger than the limit");
+          }
+          return this.#take(end);
         }
         if (lf + 2 >= this.#end) break;
         lf = this.#buf.indexOf(LF, lf + 1);
       }
-      scanned = Math.max(this.#start, this.#end - 2);
+      scanned = Math.max(0, this.#end - this.#start - 2);
       if (this.#end - this.#start > maxSize) {
         throw new ProtocolError(431, "the request head is larger than the limit");
       }

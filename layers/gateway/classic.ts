@@ -11,6 +11,7 @@
  */
 
 import type { Logger } from "./logger.ts";
+import { HOP_BY_HOP } from "./hop_by_hop.ts";
 import type { AppObject, Context } from "./types.ts";
 
 /**
@@ -196,11 +197,6 @@ const EMPTY = new Uint8Array(0);
 const VERSION: readonly [1, 0] = Object.freeze([1, 0] as const);
 const STATUS = /^(\d{3}) ([\t\x20-\x7e\x80-\xff]*)$/;
 const NULL_BODY = new Set([204, 205, 304]);
-// PEP 3333 forbids apps to set these; like gunicorn, the adapter drops them.
-const HOP_BY_HOP = new Set([
-  ..."connection keep-alive proxy-authenticate proxy-authorization".split(" "),
-  ..."te trailer trailers transfer-encoding upgrade".split(" "),
-]);
 const httpKeys = new Map<string, string>();
 
 function httpKey(name: string): string {

@@ -599,3 +599,56 @@ Deno.test("serve() never sends more or fewer bytes than the app's Content-Length
     assert.ok(lines.some((line) => line.includes("the app declared 10 bytes and sent 3")));
   });
 });
+
+Deno.test("serve() streams a request body straight back when the app echoes request.body", async () => {
+  const streamEcho: App = (request) => new Response(request.body);
+  await withServer(streamEcho, {}, async ({ open }) => {
+    const client = await open();
+    await client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world");
+    const fixed = await client.readResponse();
+    assert.equal(fixed.status, 200);
+    assert.equal(fixed.text, "hello world");
+    await client.write(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    );
+    const chunked = await client.readResponse();
+    assert.equal(chunked.text, "hello world");
+    await client.write(GET_X);
+    assert.equal((await client.readResponse()).status, 200, "the connection is still usable");
+  });
+});
+
+Deno.test("serve() answers HEAD with the Content-Length the GET would have", async () => {
+  const app: App = () =>
+    new Response("twelve bytes", { headers: { "content-type": "text/plain" } });
+  await withServer(app, {}, async ({ request }) => {
+    const get = await request(GET_X);
+    const head = await request("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", { method: "HEAD" });
+    assert.equal(get.header("content-length"), "12");
+    assert.equal(head.header("content-length"), "12");
+    assert.equal(head.framing, "none");
+    assert.equal(head.rawBody, "");
+  });
+});
+
+Deno.test("serve() closes a connection whose request body stops arriving (bodyTimeout)", async () => {
+  let failure: unknown;
+  const app: App = async (request) => {
+    try {
+      await request.text();
+    } catch (error) {
+      failure = error;
+    }
+    return new Response("late");
+  };
+  await withServer(app, { bodyTimeout: 0.3 }, async ({ open }) => {
+    const client = await open();
+    const started = Date.now();
+    await client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    await client.readResponse().catch(() => {});
+    assert.ok(client.closed, "the server closed the connection");
+    assert.ok(Date.now() - started < 2500, `closed after ${Date.now() - started} ms`);
+    assert.match(String(failure), /stopped arriving|closed|resource/i);
+  });
+});

@@ -339,15 +339,6 @@ Deno.test("validate() reports a rootPath with a trailing slash", async () => {
   ]);
 });
 
-Deno.test("validate() reports a request path outside ctx.rootPath", async () => {
-  const ctx = testContext({ rootPath: "/app" });
-  assert.deepEqual(await serverViolations(ctx, get("/application")), [
-    'request path "/application" is not under ctx.rootPath "/app"',
-  ]);
-  const ok = await validate(() => new Response("ok")).fetch(get("/app"), ctx);
-  assert.equal(ok.status, 200);
-});
-
 Deno.test("validate() reports workerId greater than workerCount", async () => {
   assert.deepEqual(await serverViolations(testContext({ workerId: 3, workerCount: 2 })), [
     "ctx.workerId 3 is greater than ctx.workerCount 2",

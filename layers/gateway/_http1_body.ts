@@ -1,0 +1,119 @@
+// Reading an HTTP/1.x request body (Content-Length or chunked) on demand. Private to the
+// gateway's reference server.
+
+import { type ConnReader, ProtocolError } from "./_conn_reader.ts";
+import type { Head } from "./_http1_head.ts";
+
+/** How a body source talks to its connection. */
+export interface BodyOptions {
+  /** Sends `100 Continue`; called before the first read when the client expects it. */
+  sendContinue: () => Promise<void>;
+  /** Milliseconds to wait for each piece of the body. */
+  timeout: number;
+  /** Called when a piece does not arrive in time (closes the connection). */
+  onTimeout: () => void;
+}
+
+/** The request body: Content-Length or chunked framing, read on demand. */
+export class BodySource {
+  done: boolean;
+  #reader: ConnReader;
+  #remaining: number;
+  #chunked: boolean;
+  #continue: (() => Promise<void>) | undefined;
+
+  #timeout: number;
+  #pulled = false;
+  #onTimeout: () => void;
+
+  constructor(reader: ConnReader, head: Head, options: BodyOptions) {
+    this.#reader = reader;
+    this.#chunked = head.chunked;
+    this.#remaining = head.chunked ? 0 : head.contentLength ?? 0;
+    this.done = !head.chunked && this.#remaining === 0;
+    this.#continue = head.expectContinue ? options.sendContinue : undefined;
+    this.#timeout = options.timeout;
+    this.#onTimeout = options.onTimeout;
+  }
+
+  /** The declared length when no byte of the body has been read yet, else 0 (or unknown). */
+  get untouchedBytes(): number {
+    return this.#pulled ? 0 : this.#chunked ? Infinity : this.#remaining;
+  }
+
+  get untouched(): boolean {
+    return this.#continue !== undefined;
+  }
+
+  /** The next piece of the body, null at its end; a client silent for `timeout` ms loses. */
+  async next(): Promise<Uint8Array | null> {
+    if (this.done) return null;
+    this.#pulled = true;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        this.#onTimeout();
+      } catch { /* already closed */ }
+    }, this.#timeout);
+    try {
+      return await this.#next();
+    } catch (error) {
+      if (timedOut) throw new ProtocolError(408, "the request body stopped arriving");
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #next(): Promise<Uint8Array | null> {
+    if (this.#continue) {
+      const send = this.#continue;
+      this.#continue = undefined;
+      await send();
+    }
+    if (this.#chunked && this.#remaining === 0) {
+      const line = await this.#reader.readLine(4096);
+      const size = line.split(";", 1)[0].trim();
+      if (!/^[0-9A-Fa-f]{1,12}$/.test(size)) {
+        throw new ProtocolError(400, `invalid chunk size "${size}"`);
+      }
+      this.#remaining = parseInt(size, 16);
+      if (this.#remaining === 0) {
+        // Trailer fields are read and dropped.
+        for (let n = 0; (await this.#reader.readLine(8192)) !== ""; n++) {
+          if (n > 64) throw new ProtocolError(400, "too many trailer fields");
+        }
+        this.done = true;
+        return null;
+      }
+    }
+    const chunk = await this.#reader.readSome(this.#remaining);
+    if (chunk === null) {
+      throw new ProtocolError(400, "the connection closed before the whole body arrived");
+    }
+    this.#remaining -= chunk.length;
+    if (this.#remaining === 0) {
+      if (this.#chunked) {
+        if ((await this.#reader.readLine(2)) !== "") {
+          throw new ProtocolError(400, "a chunk is longer than its size");
+        }
+      } else {
+        this.done = true;
+      }
+    }
+    return chunk;
+  }
+
+  /** Reads and drops what is left, up to `limit` bytes; true when the body is complete. */
+  async discard(limit: number): Promise<boolean> {
+    if (this.#continue) return this.done;
+    let seen = 0;
+    while (!this.done && seen <= limit) {
+      const chunk = await this.next();
+      if (chunk === null) break;
+      seen += chunk.length;
+    }
+    return this.done;
+  }
+}
