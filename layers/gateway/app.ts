@@ -58,7 +58,8 @@ export function toAppObject(app: App): AppObject {
  *
  * Under `deno serve` the handler receives a bare `Deno.ServeHandlerInfo`; this fills in the rest of
  * the {@linkcode Context} from the request (scheme and name from its URL, worker 1 of 1,
- * the request's own signal) and runs `startup()` once before the first request.
+ * the request's own signal) and runs `startup()` before the first request (again on the next
+ * request if it failed). `deno serve` never calls `shutdown()`.
  *
  * @example
  * ```ts
@@ -104,7 +105,11 @@ export function defineApp(app: App, options: { log?: Logger } = {}): AppObject {
           workerCount: 1,
           serverAddrs: [ctx.serverAddr],
           log: ctx.log,
-        }));
+        })).catch((error) => {
+          // This request fails; the next one tries startup() again.
+          started = undefined;
+          throw error;
+        });
         await started;
       }
       return await inner.fetch(request, ctx);

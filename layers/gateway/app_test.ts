@@ -70,3 +70,24 @@ Deno.test("defineApp() completes a bare ServeHandlerInfo and runs startup once, 
     await server.shutdown();
   }
 });
+
+Deno.test("defineApp() retries a failed startup on the next request under deno serve", async () => {
+  let attempts = 0;
+  const app = defineApp({
+    startup() {
+      if (++attempts === 1) throw new Error("not yet");
+    },
+    fetch: () => new Response("up"),
+  });
+  const info = {
+    remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
+    completed: Promise.resolve(),
+  };
+  await assert.rejects(
+    async () => await app.fetch(new Request("http://x/"), info as Context),
+    /not yet/,
+  );
+  const response = await app.fetch(new Request("http://x/"), info as Context);
+  assert.equal(await response.text(), "up");
+  assert.equal(attempts, 2);
+});

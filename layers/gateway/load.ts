@@ -102,7 +102,7 @@ function lookup(module: Record<string, unknown>, name: string): unknown {
  */
 export async function loadApp(spec: string, options: LoadAppOptions = {}): Promise<AppObject> {
   const { file, exportName } = parseAppSpec(spec, options.cwd);
-  const asked = exportName ?? "default";
+  let asked = exportName ?? "default";
   const fail = (why: string, extra: { available?: string[]; cause?: unknown } = {}) =>
     new AppLoadError(`Cannot load app "${spec}": ${why}`, { file, exportName: asked, ...extra });
 
@@ -134,6 +134,7 @@ export async function loadApp(spec: string, options: LoadAppOptions = {}): Promi
       { available },
     );
   }
+  asked = name;
   const value = lookup(module, name);
   if (value === undefined) {
     throw fail(`"${file}" has no export "${name}"; its exports: ${shown}`, { available });

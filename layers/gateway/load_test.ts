@@ -133,3 +133,14 @@ Deno.test("loadApp() with a version loads a fresh copy of a changed file", async
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadApp() names the fallback export it tried when that one is not an app", async () => {
+  const dir = await scratch({ "app.ts": "export const app = 42;\n" });
+  try {
+    const error = await loadError("app.ts", dir);
+    assert.equal(error.exportName, "app");
+    assert.match(error.message, /export "app" is a number, not an app/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

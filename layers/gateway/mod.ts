@@ -14,8 +14,9 @@
  *
  * const poweredBy: Middleware = (app) => async (request, ctx) => {
  *   const response = await app.fetch(request, ctx);
- *   response.headers.set("x-powered-by", "ngw2f");
- *   return response;
+ *   const headers = new Headers(response.headers);
+ *   headers.set("x-powered-by", "ngw2f");
+ *   return new Response(response.body, { status: response.status, headers });
  * };
  * const app = compose(poweredBy)(() => new Response("Hello, World!\n"));
  * const server = await serve(app, { bind: "127.0.0.1:0", accessLog: null });

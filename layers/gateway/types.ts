@@ -26,11 +26,11 @@ export type HttpProtocol = "HTTP/1.0" | "HTTP/1.1" | "HTTP/2" | "HTTP/3";
  * ```
  */
 export interface Context extends Deno.ServeHandlerInfo {
-  /** The client's address (for a unix socket, the socket's path). */
+  /** The client's address (for a unix-socket client Deno reports `path: null`). */
   readonly remoteAddr: Deno.Addr;
   /** Settles once the response has been sent; rejects with `Deno.errors.Interrupted` if it could not be. */
   readonly completed: Promise<void>;
-  /** `"https"` when the connection is TLS (or a trusted proxy says so), else `"http"`. */
+  /** `"https"` when the connection is TLS, else `"http"` (the reference server is plain HTTP). */
   readonly scheme: "http" | "https";
   /** The HTTP version of the request line (WSGI's SERVER_PROTOCOL). */
   readonly protocol: HttpProtocol;
@@ -139,8 +139,10 @@ export type App = Handler | AppObject;
  *
  * const poweredBy: Middleware = (app) => async (request, ctx) => {
  *   const response = await app.fetch(request, ctx);
- *   response.headers.set("x-powered-by", "ngw2f");
- *   return response;
+ *   // Copy the headers: a Response from fetch() has immutable ones.
+ *   const headers = new Headers(response.headers);
+ *   headers.set("x-powered-by", "ngw2f");
+ *   return new Response(response.body, { status: response.status, headers });
  * };
  * ```
  */
