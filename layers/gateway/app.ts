@@ -88,7 +88,8 @@ export function defineApp(app: App, options: { log?: Logger } = {}): AppObject {
       rootPath: "",
       workerId: 1,
       workerCount: 1,
-      signal: request.signal,
+      // Deno.serve builds request.signal on first access: only pay for it when it is used.
+      signal: () => request.signal,
       log,
       waitUntil: (promise) => {
         promise.catch((error) => log?.error("A waitUntil() promise failed", error));

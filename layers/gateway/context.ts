@@ -25,8 +25,8 @@ export interface ContextInit {
   workerId: number;
   /** How many workers run. */
   workerCount: number;
-  /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  /** Aborts when the client goes away; a function is called on first use (for lazy signals). */
+  signal: AbortSignal | (() => AbortSignal);
   /** Settles when the response has been sent. */
   completed: Promise<void>;
   /** The error log. */
@@ -48,8 +48,8 @@ class GatewayContext implements Context {
   readonly rootPath: string;
   readonly workerId: number;
   readonly workerCount: number;
-  readonly signal: AbortSignal;
   readonly log: Logger;
+  #signal: AbortSignal | (() => AbortSignal);
   #waitUntil: (promise: Promise<unknown>) => void;
   #state: Map<string | symbol, unknown> | undefined;
 
@@ -63,9 +63,14 @@ class GatewayContext implements Context {
     this.rootPath = init.rootPath;
     this.workerId = init.workerId;
     this.workerCount = init.workerCount;
-    this.signal = init.signal;
+    this.#signal = init.signal;
     this.log = init.log;
     this.#waitUntil = init.waitUntil;
+  }
+
+  get signal(): AbortSignal {
+    if (typeof this.#signal === "function") this.#signal = this.#signal();
+    return this.#signal;
   }
 
   get state(): Map<string | symbol, unknown> {

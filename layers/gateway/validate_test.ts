@@ -56,7 +56,13 @@ async function serverViolations(ctx: Context, request = get()): Promise<string[]
 /** A hand-made ctx: a real one's fields with `overrides`, unchecked by the type system. */
 function handMade(overrides: Record<string, unknown>): Context {
   const base = testContext();
-  return { ...base, state: base.state, waitUntil: base.waitUntil, ...overrides } as Context;
+  return {
+    ...base,
+    signal: base.signal,
+    state: base.state,
+    waitUntil: base.waitUntil,
+    ...overrides,
+  } as Context;
 }
 
 function streamOf(...chunks: unknown[]): ReadableStream<Uint8Array> {
