@@ -106,6 +106,10 @@ export class ConnReader {
       }
       scanned = Math.max(0, this.#end - this.#start - 2);
       if (this.#end - this.#start > maxSize) {
+        const lf = this.#buf.indexOf(LF, this.#start);
+        if (lf === -1 || lf >= this.#end) {
+          throw new ProtocolError(414, "the request line is longer than the limit");
+        }
         throw new ProtocolError(431, "the request head is larger than the limit");
       }
       if (!await this.fill()) {

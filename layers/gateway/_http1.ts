@@ -35,6 +35,9 @@ export interface Http1Options {
   keepAliveTimeout: number;
   maxHeadSize: number;
   maxHeaders: number;
+  maxRequestLine: number;
+  maxFieldSize: number;
+  maxBodySize: number;
   onExchange?: (record: ExchangeRecord) => void;
   onRejected?: (status: number, reason: string) => void;
 }
@@ -141,6 +144,7 @@ async function exchange(
     sendContinue: () => writeAll(conn, encoder.encode("HTTP/1.1 100 Continue\r\n\r\n")),
     timeout: options.bodyTimeout,
     onTimeout: () => conn.close(),
+    maxSize: options.maxBodySize,
   });
   const watch = () => {
     // Once the body is in, keep one read pending: it sees a reset (abort) or pipelined bytes.

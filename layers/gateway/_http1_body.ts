@@ -12,6 +12,8 @@ export interface BodyOptions {
   timeout: number;
   /** Called when a piece does not arrive in time (closes the connection). */
   onTimeout: () => void;
+  /** The largest body accepted, 0 for no limit (a chunked body past it is a 413). */
+  maxSize: number;
 }
 
 /** The request body: Content-Length or chunked framing, read on demand. */
@@ -24,6 +26,8 @@ export class BodySource {
 
   #timeout: number;
   #pulled = false;
+  #total = 0;
+  #maxSize: number;
   #onTimeout: () => void;
 
   constructor(reader: ConnReader, head: Head, options: BodyOptions) {
@@ -34,6 +38,7 @@ export class BodySource {
     this.#continue = head.expectContinue ? options.sendContinue : undefined;
     this.#timeout = options.timeout;
     this.#onTimeout = options.onTimeout;
+    this.#maxSize = options.maxSize;
   }
 
   /** The declared length when no byte of the body has been read yet, else 0 (or unknown). */
@@ -79,6 +84,10 @@ export class BodySource {
         throw new ProtocolError(400, `invalid chunk size "${size}"`);
       }
       this.#remaining = parseInt(size, 16);
+      this.#total += this.#remaining;
+      if (this.#maxSize > 0 && this.#total > this.#maxSize) {
+        throw new ProtocolError(413, `the body is larger than ${this.#maxSize} bytes`);
+      }
       if (this.#remaining === 0) {
         // Trailer fields are read and dropped.
         for (let n = 0; (await this.#reader.readLine(8192)) !== ""; n++) {

@@ -9,6 +9,12 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/(\d)\.(\d)$/;
 /** What the head parser needs to know. */
 export interface HeadLimits {
   maxHeaders: number;
+  /** The longest request line (414 past it). */
+  maxRequestLine: number;
+  /** The longest header line, name and value (431 past it). */
+  maxFieldSize: number;
+  /** The largest request body, 0 for no limit (413 past it). */
+  maxBodySize: number;
   scheme: "http" | "https";
   /** The authority used when a request has no Host (HTTP/1.0). */
   defaultHost: string;
@@ -31,6 +37,9 @@ export interface Head {
 export function parseHead(bytes: Uint8Array, options: HeadLimits): Head {
   const lines = latin1(bytes).split("\n");
   const first = lines[0].endsWith("\r") ? lines[0].slice(0, -1) : lines[0];
+  if (first.length > options.maxRequestLine) {
+    throw new ProtocolError(414, `the request line is longer than ${options.maxRequestLine} bytes`);
+  }
   const match = REQUEST_LINE.exec(first);
   if (!match) throw new ProtocolError(400, "the request line is not METHOD TARGET HTTP/x.y");
   const [, method, target, major, minor] = match;
@@ -47,6 +56,9 @@ export function parseHead(bytes: Uint8Array, options: HeadLimits): Head {
     if (line === "") break;
     if (line[0] === " " || line[0] === "\t") {
       throw new ProtocolError(400, "obsolete line folding in a header");
+    }
+    if (line.length > options.maxFieldSize) {
+      throw new ProtocolError(431, `a header line is longer than ${options.maxFieldSize} bytes`);
     }
     const colon = line.indexOf(":");
     const name = colon > 0 ? line.slice(0, colon) : "";
@@ -99,6 +111,9 @@ export function parseHead(bytes: Uint8Array, options: HeadLimits): Head {
       throw new ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request");
     }
     chunked = true;
+  }
+  if (options.maxBodySize > 0 && (contentLength ?? 0) > options.maxBodySize) {
+    throw new ProtocolError(413, `the body is larger than ${options.maxBodySize} bytes`);
   }
   if (protocol === "HTTP/1.1" && host === undefined) {
     throw new ProtocolError(400, "an HTTP/1.1 request without a Host header");

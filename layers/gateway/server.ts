@@ -43,6 +43,16 @@ export interface ServeOptions {
   maxHeadSize?: number;
   /** The most header fields in a request (431 past it); default 100. */
   maxHeaders?: number;
+  /** The longest request line in bytes (414 past it); default 8190. */
+  maxRequestLine?: number;
+  /** The longest header line in bytes (431 past it); default 8190. */
+  maxFieldSize?: number;
+  /** The largest request body in bytes (413 past it); default 0, no limit. */
+  maxBodySize?: number;
+  /** The most requests served at once; past it, 503 with Retry-After; default 0, no limit. */
+  maxInflight?: number;
+  /** Listen with SO_REUSEPORT so several workers share TCP ports; default false. */
+  reusePort?: boolean;
   /** Aborting it starts a graceful shutdown. */
   signal?: AbortSignal;
 }
@@ -55,6 +65,18 @@ export interface Server {
   readonly finished: Promise<void>;
   /** Stops accepting, drains requests in flight, runs the app's `shutdown()`. */
   shutdown(): Promise<void>;
+  /** Counters, for a master's heartbeats. */
+  stats(): ServerStats;
+}
+
+/** What a running server has done and is doing. */
+export interface ServerStats {
+  /** Requests answered so far. */
+  requests: number;
+  /** Open client connections. */
+  connections: number;
+  /** Requests in flight: method, path and `Date.now()` at arrival, oldest first. */
+  inflight: { method: string; path: string; since: number }[];
 }
 
 /** {@linkcode ServeOptions} with every default filled in and every value checked. */
@@ -95,6 +117,16 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     }
     return result;
   };
+  const atLeastZero = (key: keyof ServeOptions, value: number | undefined) => {
+    const result = value ?? 0;
+    if (!(Number.isInteger(result) && result >= 0)) {
+      throw new ConfigError(`expected a whole number of 0 or more, got ${value}`, {
+        file: "options",
+        key,
+      });
+    }
+    return result;
+  };
   const rootPath = options.rootPath ?? "";
   if (rootPath !== "" && (!rootPath.startsWith("/") || rootPath.endsWith("/"))) {
     throw new ConfigError(`"${rootPath}" must start with "/" and not end with one`, {
@@ -125,13 +157,26 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     gracefulTimeout: positive("gracefulTimeout", options.gracefulTimeout, 30),
     maxHeadSize: positive("maxHeadSize", options.maxHeadSize, 64 * 1024),
     maxHeaders: positive("maxHeaders", options.maxHeaders, 100),
+    maxRequestLine: positive("maxRequestLine", options.maxRequestLine, 8190),
+    maxFieldSize: positive("maxFieldSize", options.maxFieldSize, 8190),
+    maxBodySize: atLeastZero("maxBodySize", options.maxBodySize),
+    maxInflight: atLeastZero("maxInflight", options.maxInflight),
+    reusePort: options.reusePort ?? false,
     signal: options.signal,
   };
 }
 
-async function listen(address: ReturnType<typeof parseBind>): Promise<Deno.Listener> {
+async function listen(
+  address: ReturnType<typeof parseBind>,
+  reusePort: boolean,
+): Promise<Deno.Listener> {
   if (address.transport === "tcp") {
-    return Deno.listen({ transport: "tcp", hostname: address.hostname, port: address.port });
+    return Deno.listen({
+      transport: "tcp",
+      hostname: address.hostname,
+      port: address.port,
+      ...(reusePort ? { reusePort: true } : {}),
+    });
   }
   try {
     const stat = await Deno.lstat(address.path);
@@ -154,6 +199,13 @@ function failure(): Response {
   return new Response(INTERNAL_ERROR, {
     status: 500,
     headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+function overloaded(): Response {
+  return new Response("Service Unavailable: too many requests at once\n", {
+    status: 503,
+    headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
   });
 }
 
@@ -182,7 +234,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const { log, accessLog } = settings;
   const listeners: Deno.Listener[] = [];
   try {
-    for (const address of settings.bind) listeners.push(await listen(address));
+    for (const address of settings.bind) {
+      listeners.push(await listen(address, settings.reusePort));
+    }
   } catch (error) {
     for (const listener of listeners) listener.close();
     const which = settings.bind[listeners.length];
@@ -213,6 +267,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   }
 
   const connections = new Map<Deno.Conn, ConnState>();
+  let inflight = 0;
+  let requests = 0;
+  const running = new Set<{ request: Request; since: number }>();
   const pendingWork = new Set<Promise<unknown>>();
   const waitUntil = (promise: Promise<unknown>) => {
     const tracked = promise.then(
@@ -227,6 +284,19 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     const defaultHost = "hostname" in serverAddr ? formatAddr(serverAddr) : serverName;
     const scheme = "http";
     const handler = async (request: Request, info: ExchangeInfo, conn: Deno.Conn) => {
+      if (settings.maxInflight > 0 && inflight >= settings.maxInflight) return overloaded();
+      inflight++;
+      const entry = { request, since: Date.now() };
+      running.add(entry);
+      try {
+        return await answer(request, info, conn);
+      } finally {
+        inflight--;
+        requests++;
+        running.delete(entry);
+      }
+    };
+    const answer = async (request: Request, info: ExchangeInfo, conn: Deno.Conn) => {
       const ctx = createContext({
         remoteAddr: conn.remoteAddr,
         serverAddr,
@@ -268,6 +338,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         keepAliveTimeout: settings.keepAliveTimeout * 1000,
         maxHeadSize: settings.maxHeadSize,
         maxHeaders: settings.maxHeaders,
+        maxRequestLine: settings.maxRequestLine,
+        maxFieldSize: settings.maxFieldSize,
+        maxBodySize: settings.maxBodySize,
         onExchange: accessLog
           ? (record) => accessLog.info(formatCombined({ ...record, remoteAddr: conn.remoteAddr }))
           : undefined,
@@ -337,5 +410,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     })();
 
   settings.signal?.addEventListener("abort", () => shutdown(), { once: true });
-  return { addrs, finished, shutdown };
+  const stats = (): ServerStats => ({
+    requests,
+    connections: connections.size,
+    inflight: [...running].slice(0, 8).map(({ request, since }) => {
+      const url = request.url;
+      return { method: request.method, path: url.slice(url.indexOf("/", 8)), since };
+    }),
+  });
+  return { addrs, finished, shutdown, stats };
 }
