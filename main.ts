@@ -13,6 +13,14 @@ import { loadApp } from "./layers/gateway/load.ts";
 import { resolveServeOptions, serve, type ServeOptions } from "./layers/gateway/server.ts";
 import { validate } from "./layers/gateway/validate.ts";
 import { formatAddr } from "./layers/gateway/bind.ts";
+import {
+  helpText as serveHelp,
+  printConfig,
+  resolveSettings,
+  UsageError as SettingsUsageError,
+} from "./layers/master/settings.ts";
+import { serveApp } from "./layers/master/serve_app.ts";
+import { keepWorkerAlive, processChannel, runWorker } from "./layers/master/worker_entry.ts";
 
 const VERSION = denoConfig.version;
 
@@ -113,6 +121,7 @@ const GLOBAL_HELP = `ngw2f ${VERSION}: nginx, gunicorn, WSGI, werkzeug and flask
 Usage: ngw2f COMMAND [options]
 
 Commands:
+  ${"serve".padEnd(10)}Run an app on a master and its workers (like \`gunicorn module:app\`)
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join("\n")}
 
 Options:
@@ -255,11 +264,15 @@ export async function main(args: string[]): Promise<number> {
     print(`ngw2f ${VERSION} (deno ${Deno.version.deno})`);
     return 0;
   }
+  if (first === "__worker") return await runProcessWorker();
+  if (first === "serve" || (first === "help" && rest[0] === "serve")) {
+    return await runServe(first === "help" ? ["--help"] : rest);
+  }
   const command = COMMANDS.find((c) => c.name === first);
   if (!command) {
     if (first.startsWith("-")) return usageError(`Unknown option "${first}"`);
     return usageError(
-      `Unknown command "${first}"; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+      `Unknown command "${first}"; commands: serve, ${COMMANDS.map((c) => c.name).join(", ")}`,
     );
   }
   try {
@@ -276,6 +289,49 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof HaltError) return fatal(error.message, error.exitCode);
     throw error;
   }
+}
+
+/** `ngw2f serve`: settings from flags, env and the config file, then the master. */
+async function runServe(args: string[]): Promise<number> {
+  try {
+    if (args.includes("-h") || args.includes("--help")) {
+      print(serveHelp());
+      return 0;
+    }
+    const env = Deno.env.toObject();
+    const settings = await resolveSettings({ args, env, cwd: Deno.cwd() });
+    if (settings.printConfig) {
+      print(printConfig(settings));
+      return 0;
+    }
+    if (!settings.app) {
+      throw new SettingsUsageError(
+        "Missing APP: name the module to run, e.g. `ngw2f serve app.ts` (or `module` in [app])",
+      );
+    }
+    return await serveApp(settings, {
+      args,
+      reload: () => resolveSettings({ args, env: Deno.env.toObject(), cwd: Deno.cwd() }),
+    });
+  } catch (error) {
+    if (error instanceof SettingsUsageError) {
+      return usageError(`${error.message} (see \`ngw2f serve --help\`)`);
+    }
+    if (error instanceof ConfigError) return fatal(error.message, 2);
+    if (error instanceof AppLoadError) return fatal(error.message, 4);
+    if (error instanceof HaltError) return fatal(error.message, error.exitCode);
+    throw error;
+  }
+}
+
+/** The hidden `__worker` command: a process worker talking to its master. */
+async function runProcessWorker(): Promise<number> {
+  const path = Deno.env.get("NGW2F_CONTROL");
+  const serial = Number(Deno.env.get("NGW2F_WORKER_SERIAL"));
+  if (!path || !serial) return usageError("__worker is started by `ngw2f serve`, not by hand");
+  keepWorkerAlive();
+  await runWorker(await processChannel(path, serial));
+  return 0;
 }
 
 function print(text: string): void {

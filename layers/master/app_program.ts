@@ -1,0 +1,402 @@
+/**
+ * The first worker program: serve a gateway app on the master's listeners.
+ *
+ * Two HTTP cores, chosen by `protected`:
+ * - default, `Deno.serve` with `reusePort` (hyper): the fastest; limits that need no socket
+ *   access (request line 414, header fields 431, body 413, concurrency 503) are checked per
+ *   request, but there are no header-read, idle or body timeouts. Run it behind the proxy.
+ * - protected, the gateway's own HTTP/1.1 core: header, idle and body timeouts, the same limits
+ *   enforced while parsing, and correct answers to half-closed clients — at about 3× the CPU
+ *   per request. For direct exposure.
+ *
+ * @module
+ */
+
+import {
+  type AppObject,
+  createContext,
+  HaltError,
+  loadApp,
+  type Logger,
+  type LogLevel,
+  parseBind,
+  serve as serveGateway,
+  type Server,
+} from "../gateway/mod.ts";
+import { type Hooks, loadHooks, runHook, type WorkerInfo } from "./hooks.ts";
+import { createAccessFormatter, openLog } from "./logging.ts";
+import type { ProgramContext, RunningProgram, WorkerStats } from "./protocol.ts";
+
+/** What the master sends an app worker. */
+export interface AppProgramConfig {
+  app: string;
+  cwd: string;
+  bind: string[];
+  protected: boolean;
+  workerClass: "thread" | "process";
+  keepAlive: number;
+  headerTimeout: number;
+  bodyTimeout: number;
+  gracefulTimeout: number;
+  limitRequestLine: number;
+  limitRequestFields: number;
+  limitRequestFieldSize: number;
+  limitRequestBody: number;
+  workerConnections: number;
+  /** Requests after which this worker asks to be replaced; 0 never. */
+  maxRequests: number;
+  accessLog: string | null;
+  accessLogFormat: string;
+  errorLog: string;
+  logLevel: LogLevel;
+  certfile: string | null;
+  keyfile: string | null;
+  hooks: string | null;
+}
+
+function tooLarge(status: number, text: string): Response {
+  return new Response(`${text}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", connection: "close" },
+  });
+}
+
+/** The limits `Deno.serve` cannot enforce while parsing, checked on the parsed request. */
+function checkLimits(request: Request, config: AppProgramConfig): Response | undefined {
+  const url = request.url;
+  const target = url.length - url.indexOf("/", url.indexOf("//") + 2);
+  if (
+    config.limitRequestLine > 0 && request.method.length + target + 10 > config.limitRequestLine
+  ) {
+    return tooLarge(414, "URI Too Long");
+  }
+  if (config.limitRequestFields > 0 || config.limitRequestFieldSize > 0) {
+    let fields = 0;
+    for (const [name, value] of request.headers) {
+      fields++;
+      if (
+        config.limitRequestFieldSize > 0 &&
+        name.length + value.length + 2 > config.limitRequestFieldSize
+      ) {
+        return tooLarge(431, "Request Header Fields Too Large");
+      }
+    }
+    if (config.limitRequestFields > 0 && fields > config.limitRequestFields) {
+      return tooLarge(431, "Request Header Fields Too Large");
+    }
+  }
+  if (config.limitRequestBody > 0 && request.body) {
+    const length = Number(request.headers.get("content-length") ?? NaN);
+    if (length > config.limitRequestBody) return tooLarge(413, "Content Too Large");
+  }
+  return undefined;
+}
+
+/** A body that errors once it passes `limit` bytes. */
+function limitBody(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        seen += chunk.length;
+        if (seen > limit) {
+          controller.error(new RangeError(`the body is larger than ${limit} bytes`));
+        } else controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** Starts serving the app: the worker program's `start`. */
+export async function start(ctx: ProgramContext): Promise<RunningProgram> {
+  const config = ctx.config as AppProgramConfig;
+  const tag = `worker ${ctx.workerId}`;
+  const log = openLog(config.errorLog, { level: config.logLevel, tag, stream: "stderr" });
+  const accessSink = config.accessLog === null
+    ? null
+    : openLog(config.accessLog, { tag, bare: true, stream: "stdout" });
+  const format = accessSink ? createAccessFormatter(config.accessLogFormat) : null;
+  const hooks: Hooks = await loadHooks(config.hooks);
+  const worker: WorkerInfo = {
+    id: ctx.workerId,
+    pid: Deno.pid,
+    generation: ctx.generation,
+    workerClass: config.workerClass,
+    log,
+  };
+  await runHook(hooks, "postFork", log, {
+    pid: Deno.pid,
+    workers: ctx.workerCount,
+    generation: ctx.generation,
+    log,
+  }, worker);
+
+  if (config.cwd) Deno.chdir(config.cwd);
+  const app = await loadApp(config.app, { cwd: config.cwd });
+  let requests = 0;
+  const running = new Set<{ request: Request; since: number }>();
+  let retireAsked = false;
+  const wrapped = wrap(app, { config, hooks, worker, log, format, accessSink, ctx });
+
+  const binds = config.bind.map((b) => parseBind(b));
+  let program: RunningProgram;
+  if (config.protected) {
+    program = await startProtected(wrapped, binds, config, ctx, log);
+  } else {
+    program = await startFast(wrapped, binds, config, ctx, log);
+  }
+  await runHook(hooks, "postWorkerInit", log, worker);
+  return program;
+
+  // --- the two cores share the per-request wrapper below ---
+  function wrap(
+    inner: AppObject,
+    env: {
+      config: AppProgramConfig;
+      hooks: Hooks;
+      worker: WorkerInfo;
+      log: Logger;
+      format: ReturnType<typeof createAccessFormatter> | null;
+      accessSink: Logger | null;
+      ctx: ProgramContext;
+    },
+  ): AppObject {
+    const { preRequest, postRequest } = env.hooks;
+    return {
+      startup: inner.startup,
+      shutdown: inner.shutdown,
+      async fetch(request, requestCtx) {
+        const entry = { request, since: Date.now() };
+        running.add(entry);
+        try {
+          if (preRequest) await runHook(env.hooks, "preRequest", env.log, env.worker, request);
+          const response = await inner.fetch(request, requestCtx);
+          if (postRequest) {
+            await runHook(env.hooks, "postRequest", env.log, env.worker, request, response);
+          }
+          if (env.format && env.accessSink) {
+            const bytes = Number(response.headers.get("content-length") ?? 0) || 0;
+            env.accessSink.info(env.format({
+              remoteAddr: requestCtx.remoteAddr,
+              request,
+              protocol: requestCtx.protocol,
+              status: response.status,
+              bytes,
+              durationMs: Date.now() - entry.since,
+              workerId: env.worker.id,
+              responseHeaders: response.headers,
+            }));
+          }
+          return response;
+        } finally {
+          running.delete(entry);
+          requests++;
+          if (env.config.maxRequests > 0 && requests >= env.config.maxRequests && !retireAsked) {
+            retireAsked = true;
+            env.log.info(`Served ${requests} requests (max-requests): asking to be replaced`);
+            env.ctx.retire(`served ${requests} requests (max-requests)`);
+          }
+        }
+      },
+    };
+  }
+
+  function stats(connections: number): WorkerStats {
+    return {
+      requests,
+      connections,
+      inflight: [...running].slice(0, 4).map(({ request, since }) => {
+        const url = request.url;
+        return { method: request.method, path: url.slice(url.indexOf("/", 8)), since };
+      }),
+      heapUsed: 0,
+    };
+  }
+
+  async function startFast(
+    appObject: AppObject,
+    addresses: ReturnType<typeof parseBind>[],
+    settings: AppProgramConfig,
+    context: ProgramContext,
+    errorLog: Logger,
+  ): Promise<RunningProgram> {
+    await appObject.startup?.({
+      workerId: context.workerId,
+      workerCount: context.workerCount,
+      serverAddrs: addresses.map((a) =>
+        a.transport === "tcp" ? { ...a } : { transport: "unix" as const, path: a.path }
+      ),
+      log: errorLog,
+    });
+    const abort = new AbortController();
+    let inflight = 0;
+    const tls = settings.certfile && settings.keyfile
+      ? {
+        cert: await Deno.readTextFile(settings.certfile),
+        key: await Deno.readTextFile(settings.keyfile),
+      }
+      : {};
+    const servers: Deno.HttpServer[] = [];
+    for (const address of addresses) {
+      // A unix path takes one listener: the first worker owns it.
+      if (address.transport === "unix" && context.workerId !== 1) continue;
+      const scheme = "cert" in tls ? "https" : "http";
+      const serverName = address.transport === "tcp" ? address.hostname : "localhost";
+      const handler = async (request: Request, info: Deno.ServeHandlerInfo<Deno.Addr>) => {
+        const refused = checkLimits(request, settings);
+        if (refused) return refused;
+        if (inflight >= settings.workerConnections) {
+          return new Response("Service Unavailable: too many requests at once\n", {
+            status: 503,
+            headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
+          });
+        }
+        if (
+          settings.limitRequestBody > 0 && request.body && !request.headers.has("content-length")
+        ) {
+          request = new Request(request, {
+            body: limitBody(request.body, settings.limitRequestBody),
+          });
+        }
+        inflight++;
+        try {
+          return await appObject.fetch(
+            request,
+            createContext({
+              remoteAddr: info.remoteAddr,
+              completed: info.completed,
+              serverAddr: address.transport === "tcp"
+                ? { transport: "tcp", hostname: address.hostname, port: address.port }
+                : { transport: "unix", path: address.path },
+              scheme,
+              protocol: "HTTP/1.1",
+              serverName,
+              rootPath: "",
+              workerId: context.workerId,
+              workerCount: context.workerCount,
+              // Deno.serve builds request.signal on first access: pay only when it is used.
+              signal: () => request.signal,
+              log: errorLog,
+              waitUntil: (promise) => {
+                promise.catch((error) => errorLog.error("A waitUntil() promise failed", error));
+              },
+            }),
+          );
+        } catch (error) {
+          if (error instanceof RangeError && /larger than/.test(error.message)) {
+            return tooLarge(413, "Content Too Large");
+          }
+          errorLog.error(`Error handling ${request.method} ${request.url}`, error);
+          return new Response("Internal Server Error\n", {
+            status: 500,
+            headers: { "content-type": "text/plain; charset=utf-8" },
+          });
+        } finally {
+          inflight--;
+        }
+      };
+      const options = address.transport === "tcp"
+        ? { hostname: address.hostname, port: address.port, reusePort: true }
+        : { path: address.path };
+      try {
+        if (address.transport === "unix") await removeStaleSocket(address.path);
+        servers.push(Deno.serve({
+          ...options,
+          ...tls,
+          signal: abort.signal,
+          onListen() {},
+          onError(error) {
+            errorLog.error("Request failed", error);
+            return new Response("Internal Server Error\n", { status: 500 });
+          },
+        } as Deno.ServeTcpOptions, handler));
+      } catch (error) {
+        abort.abort();
+        throw new HaltError(
+          `Cannot listen on "${config.bind[addresses.indexOf(address)]}": ${
+            (error as Error).message
+          }`,
+          { exitCode: 3, cause: error },
+        );
+      }
+    }
+    return {
+      stats: () => stats(inflight),
+      async drain(graceful) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let done = false;
+        const finished = Promise.all(servers.map((s) => s.shutdown())).then(() => done = true);
+        const cut = new Promise<void>((resolve) => timer = setTimeout(resolve, graceful * 1000));
+        await Promise.race([finished, cut]);
+        clearTimeout(timer);
+        // Past the graceful timeout, requests still running are cut.
+        if (!done) abort.abort();
+        await appObject.shutdown?.();
+        log.close?.();
+      },
+      reopenLogs() {
+        log.reopen?.();
+        (accessSink as { reopen?: () => void } | null)?.reopen?.();
+      },
+    };
+  }
+
+  async function startProtected(
+    appObject: AppObject,
+    addresses: ReturnType<typeof parseBind>[],
+    settings: AppProgramConfig,
+    context: ProgramContext,
+    errorLog: Logger,
+  ): Promise<RunningProgram> {
+    const servers: Server[] = [];
+    for (const address of addresses) {
+      if (address.transport === "unix" && context.workerId !== 1) continue;
+      servers.push(
+        await serveGateway(appObject, {
+          bind: config.bind[addresses.indexOf(address)],
+          reusePort: true,
+          log: errorLog,
+          accessLog: null,
+          workerId: context.workerId,
+          workerCount: context.workerCount,
+          headerTimeout: settings.headerTimeout,
+          bodyTimeout: settings.bodyTimeout,
+          keepAliveTimeout: settings.keepAlive,
+          gracefulTimeout: settings.gracefulTimeout,
+          maxRequestLine: settings.limitRequestLine || 65536,
+          maxHeaders: settings.limitRequestFields || 1000,
+          maxFieldSize: settings.limitRequestFieldSize || 65536,
+          maxBodySize: settings.limitRequestBody,
+          maxInflight: settings.workerConnections,
+        }),
+      );
+    }
+    return {
+      stats: () => stats(servers.reduce((n, s) => n + s.stats().connections, 0)),
+      async drain(graceful) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const finished = Promise.all(servers.map((s) => s.shutdown()));
+        const cut = new Promise<void>((resolve) => timer = setTimeout(resolve, graceful * 1000));
+        await Promise.race([finished, cut]);
+        clearTimeout(timer);
+        log.close?.();
+      },
+      reopenLogs() {
+        log.reopen?.();
+        (accessSink as { reopen?: () => void } | null)?.reopen?.();
+      },
+    };
+  }
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    const stat = await Deno.lstat(path);
+    if (!stat.isSocket) return;
+    const live = await Deno.connect({ transport: "unix", path }).then(
+      (c) => (c.close(), true),
+      () => false,
+    );
+    if (!live) await Deno.remove(path);
+  } catch { /* no file */ }
+}

@@ -1,0 +1,160 @@
+/**
+ * `ngw2f serve`: the master running the app worker program with the resolved settings.
+ *
+ * @module
+ */
+
+import { ConfigError, loadApp, parseAppSpec, parseBind } from "../gateway/mod.ts";
+import type { AppProgramConfig } from "./app_program.ts";
+import { Arbiter } from "./arbiter.ts";
+import { loadHooks } from "./hooks.ts";
+import { createAccessFormatter, openLog } from "./logging.ts";
+import type { MasterSettings } from "./settings.ts";
+
+/** The app worker program's module URL. */
+export const APP_PROGRAM = new URL("./app_program.ts", import.meta.url).href;
+
+/** Turns port 0 into a free port, so that every worker binds the same one. */
+export function resolvePorts(binds: string[]): string[] {
+  return binds.map((bind) => {
+    const addr = parseBind(bind);
+    if (addr.transport !== "tcp" || addr.port !== 0) return bind;
+    const probe = Deno.listen({ hostname: addr.hostname, port: 0 });
+    const { port } = probe.addr;
+    probe.close();
+    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    return `${host}:${port}`;
+  });
+}
+
+function absolute(path: string | null, cwd: string): string | null {
+  if (path === null) return null;
+  return path.startsWith("/") ? path : `${cwd}/${path}`;
+}
+
+/** The per-worker config of the app program. */
+export function appProgramConfig(
+  settings: MasterSettings,
+  binds: string[],
+  cwd: string,
+): (workerId: number) => AppProgramConfig {
+  const app = parseAppSpec(settings.app, cwd);
+  const spec = app.exportName ? `${app.file}:${app.exportName}` : app.file;
+  return () => ({
+    app: spec,
+    cwd,
+    bind: binds,
+    protected: settings.protected,
+    workerClass: settings.workerClass,
+    keepAlive: settings.keepAlive,
+    headerTimeout: settings.headerTimeout,
+    bodyTimeout: settings.bodyTimeout,
+    gracefulTimeout: settings.gracefulTimeout,
+    limitRequestLine: settings.limitRequestLine,
+    limitRequestFields: settings.limitRequestFields,
+    limitRequestFieldSize: settings.limitRequestFieldSize,
+    limitRequestBody: settings.limitRequestBody,
+    workerConnections: settings.workerConnections,
+    maxRequests: settings.maxRequests > 0
+      ? settings.maxRequests + Math.floor(Math.random() * (settings.maxRequestsJitter + 1))
+      : 0,
+    accessLog: settings.accessLogfile === "-" ? "-" : absolute(settings.accessLogfile, cwd),
+    accessLogFormat: settings.accessLogFormat,
+    errorLog: settings.errorLogfile === "-" ? "-" : absolute(settings.errorLogfile, cwd)!,
+    logLevel: settings.logLevel as AppProgramConfig["logLevel"],
+    certfile: absolute(settings.certfile, cwd),
+    keyfile: absolute(settings.keyfile, cwd),
+    hooks: absolute(settings.hooks, cwd),
+  });
+}
+
+/** Options for {@linkcode serveApp}. */
+export interface ServeAppOptions {
+  /** The command-line arguments after `serve`, for a hot upgrade to run again. */
+  args: string[];
+  /** Re-resolves the settings on HUP. */
+  reload(): Promise<MasterSettings>;
+}
+
+/**
+ * Runs the master for `settings` until it stops; resolves to the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await serveApp(settings, { args, reload: () => resolveSettings({ args }) });
+ * ```
+ */
+export async function serveApp(
+  settings: MasterSettings,
+  options: ServeAppOptions,
+): Promise<number> {
+  if (settings.chdir) Deno.chdir(settings.chdir);
+  for (const pair of settings.env) {
+    const eq = pair.indexOf("=");
+    Deno.env.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  const cwd = Deno.cwd();
+  try {
+    createAccessFormatter(settings.accessLogFormat);
+  } catch (error) {
+    throw new ConfigError((error as Error).message, {
+      file: "--access-log-format",
+      key: "access_log_format",
+    });
+  }
+  const log = openLog(settings.errorLogfile === "-" ? "-" : absolute(settings.errorLogfile, cwd), {
+    level: settings.logLevel as AppProgramConfig["logLevel"],
+    tag: "master",
+    stream: "stderr",
+  });
+  const hooks = await loadHooks(absolute(settings.hooks, cwd));
+  if (settings.checkConfig) {
+    await loadApp(settings.app, { cwd });
+    log.info(`Config OK: "${settings.app}" loads, the hooks load, the settings are valid`);
+    return 0;
+  }
+  const binds = resolvePorts(settings.bind);
+  const arbiter = new Arbiter({
+    program: APP_PROGRAM,
+    programConfig: appProgramConfig(settings, binds, cwd),
+    binds,
+    workers: settings.workers,
+    workerClass: settings.workerClass,
+    timeout: settings.timeout,
+    gracefulTimeout: settings.gracefulTimeout,
+    maxWorkerMemory: settings.maxWorkerMemory,
+    pidFile: absolute(settings.pid, cwd),
+    log,
+    hooks,
+    args: ["serve", ...options.args],
+    async reload() {
+      const fresh = await options.reload();
+      return { programConfig: appProgramConfig(fresh, binds, cwd), workers: fresh.workers };
+    },
+  });
+  let watcher: Deno.FsWatcher | undefined;
+  if (settings.reload) watcher = watchForReload(cwd, log);
+  try {
+    return await arbiter.run();
+  } finally {
+    watcher?.close();
+  }
+}
+
+/** `--reload`: a HUP when a source file under `dir` changes (inotify: no polling). */
+function watchForReload(dir: string, log: { info(m: string): void }): Deno.FsWatcher {
+  const watcher = Deno.watchFs(dir, { recursive: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  (async () => {
+    for await (const event of watcher) {
+      if (!event.paths.some((p) => /\.(ts|tsx|js|jsx|mjs|json|toml)$/.test(p))) continue;
+      if (event.paths.every((p) => p.includes("/node_modules/") || p.includes("/.git/"))) continue;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        log.info(`Changed: ${event.paths[0]}: reloading the workers`);
+        Deno.kill(Deno.pid, "SIGHUP");
+      }, 200);
+    }
+  })().catch(() => {});
+  return watcher;
+}
