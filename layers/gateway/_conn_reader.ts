@@ -125,13 +125,19 @@ export class ConnReader {
     return out;
   }
 
-  /** Reads one line (without its line ending); throws when it is longer than `max`. */
+  /**
+   * Reads one line of chunked framing (without its CRLF); throws when it is longer than `max`
+   * or ends in a bare LF: the lone-LF leniency of RFC 9112 §2.2 covers the head, not chunk
+   * lines (§7.1), where a lenient terminator is a request smuggling vector.
+   */
   async readLine(max: number): Promise<string> {
     while (true) {
       const lf = this.#buf.indexOf(LF, this.#start);
       if (lf !== -1 && lf < this.#end) {
-        const stop = lf > this.#start && this.#buf[lf - 1] === 13 ? lf - 1 : lf;
-        const line = latin1(this.#buf.subarray(this.#start, stop));
+        if (lf === this.#start || this.#buf[lf - 1] !== 13) {
+          throw new ProtocolError(400, "a chunked body line ends in a bare LF");
+        }
+        const line = latin1(this.#buf.subarray(this.#start, lf - 1));
         this.#start = lf + 1;
         return line;
       }

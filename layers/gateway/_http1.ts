@@ -46,6 +46,10 @@ export interface Http1Options {
 export interface ConnState {
   /** True while waiting for a request, between exchanges. */
   idle: boolean;
+  /** Requests answered on this connection. */
+  served: number;
+  /** `Date.now()` when the connection was accepted. */
+  since: number;
   /** Ask the loop to close after the current exchange. */
   closing: boolean;
   /** Aborts the request in flight; the reason defaults to a client reset. */
@@ -75,7 +79,8 @@ export async function serveConnection(
     }, ms);
   };
   try {
-    while (!state.closing) {
+    // A connection accepted while the server is stopping still gets its first request served.
+    while (!state.closing || state.served === 0) {
       state.idle = true;
       arm(options.keepAliveTimeout);
       let headBytes: Uint8Array | undefined;
@@ -100,6 +105,7 @@ export async function serveConnection(
       clearTimeout(timer);
       state.idle = false;
       const keepAlive = await exchange(conn, reader, state, head, url, options);
+      state.served++;
       if (!keepAlive || reader.eof) return;
     }
   } catch (error) {

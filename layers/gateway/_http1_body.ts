@@ -4,6 +4,13 @@
 import { type ConnReader, ProtocolError } from "./_conn_reader.ts";
 import type { Head } from "./_http1_head.ts";
 
+/** chunk-size [ BWS chunk-ext ] (RFC 9112 §7.1.1); no control char or bare CR in the extension. */
+// deno-lint-ignore no-control-regex
+const CHUNK_LINE = /^[0-9A-Fa-f]{1,12}[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
+/** A trailer field line: token ":" field-value (RFC 9112 §7.1.2). */
+// deno-lint-ignore no-control-regex
+const TRAILER = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*$/;
+
 /** How a body source talks to its connection. */
 export interface BodyOptions {
   /** Sends `100 Continue`; called before the first read when the client expects it. */
@@ -79,8 +86,8 @@ export class BodySource {
     }
     if (this.#chunked && this.#remaining === 0) {
       const line = await this.#reader.readLine(4096);
-      const size = line.split(";", 1)[0].trim();
-      if (!/^[0-9A-Fa-f]{1,12}$/.test(size)) {
+      const size = line.split(";", 1)[0].replace(/[ \t]+$/, "");
+      if (!CHUNK_LINE.test(line)) {
         throw new ProtocolError(400, `invalid chunk size "${size}"`);
       }
       this.#remaining = parseInt(size, 16);
@@ -89,9 +96,10 @@ export class BodySource {
         throw new ProtocolError(413, `the body is larger than ${this.#maxSize} bytes`);
       }
       if (this.#remaining === 0) {
-        // Trailer fields are read and dropped.
-        for (let n = 0; (await this.#reader.readLine(8192)) !== ""; n++) {
+        // Trailer fields are checked, then dropped.
+        for (let n = 0, field; (field = await this.#reader.readLine(8192)) !== ""; n++) {
           if (n > 64) throw new ProtocolError(400, "too many trailer fields");
+          if (!TRAILER.test(field)) throw new ProtocolError(400, "an invalid trailer field");
         }
         this.done = true;
         return null;

@@ -5,6 +5,11 @@ import type { HttpProtocol } from "./types.ts";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/(\d)\.(\d)$/;
+/** A control char (HTAB aside) or DEL: never valid in a field value (RFC 9110 §5.5). */
+// deno-lint-ignore no-control-regex
+const FIELD_CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Host = uri-host [ ":" port ] (RFC 9110 §7.2): an IP literal or a reg-name, no path or userinfo. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
 
 /** What the head parser needs to know. */
 export interface HeadLimits {
@@ -44,6 +49,13 @@ export function parseHead(bytes: Uint8Array, options: HeadLimits): Head {
   if (!match) throw new ProtocolError(400, "the request line is not METHOD TARGET HTTP/x.y");
   const [, method, target, major, minor] = match;
   if (major !== "1") throw new ProtocolError(505, `HTTP/${major}.${minor} is not supported`);
+  // A control char, DEL or non-ASCII byte is no URI char (RFC 3986); a URL parser would
+  // percent-encode it (raw UTF-8 read as latin-1 becomes mojibake) and the app would see a
+  // request that was never sent.
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x20\x7f-\xff]/.test(target)) {
+    throw new ProtocolError(400, "the request target has a control char or a non-ASCII byte");
+  }
   const protocol: HttpProtocol = minor === "0" ? "HTTP/1.0" : "HTTP/1.1";
   const headers: [string, string][] = [];
   let host: string | undefined;
@@ -66,12 +78,17 @@ export function parseHead(bytes: Uint8Array, options: HeadLimits): Head {
     if (headers.length >= options.maxHeaders) {
       throw new ProtocolError(431, `more than ${options.maxHeaders} header fields`);
     }
-    const value = line.slice(colon + 1).trim();
-    if (value.includes("\0")) throw new ProtocolError(400, `header "${name}" contains NUL`);
+    // Only SP and HTAB are whitespace around a value: trim() would also eat a bare CR, a
+    // vertical tab or a 0xA0 byte (obs-text).
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (FIELD_CTL.test(value)) {
+      throw new ProtocolError(400, `header "${name}" contains a control char or a bare CR`);
+    }
     headers.push([name, value]);
     switch (name.toLowerCase()) {
       case "host":
         if (host !== undefined) throw new ProtocolError(400, "more than one Host header");
+        if (!HOST.test(value)) throw new ProtocolError(400, `invalid Host "${value}"`);
         host = value;
         break;
       case "content-length": {
@@ -104,7 +121,15 @@ export function parseHead(bytes: Uint8Array, options: HeadLimits): Head {
     if (contentLength !== undefined) {
       throw new ProtocolError(400, "both Content-Length and Transfer-Encoding");
     }
-    if (transferEncoding.trim().toLowerCase() !== "chunked") {
+    const codings = transferEncoding.split(",").map((c) => c.trim().toLowerCase());
+    if (codings.includes("chunked") && codings.indexOf("chunked") !== codings.length - 1) {
+      // Chunked not last, or twice: the length cannot be known (RFC 9112 §6.3: MUST 400).
+      throw new ProtocolError(
+        400,
+        `Transfer-Encoding "${transferEncoding}" is not a valid framing`,
+      );
+    }
+    if (codings.length !== 1 || codings[0] !== "chunked") {
       throw new ProtocolError(501, `Transfer-Encoding "${transferEncoding}" is not supported`);
     }
     if (protocol === "HTTP/1.0") {

@@ -194,6 +194,17 @@ async function listen(
 }
 
 const INTERNAL_ERROR = "Internal Server Error\n";
+/** Milliseconds a shutdown waits for an accept to return before closing a listener anyway. */
+const LISTENER_DRAIN_WAIT = 100;
+
+function closeListener(listener: Deno.Listener): void {
+  try {
+    listener.close();
+  } catch { /* already closed */ }
+}
+
+/** Milliseconds a just-accepted connection has to send its first request during a shutdown. */
+const FIRST_REQUEST_GRACE = 1000;
 
 function failure(): Response {
   return new Response(INTERNAL_ERROR, {
@@ -326,8 +337,14 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       }
       return failure();
     };
-    for await (const conn of listener) {
-      const state: ConnState = { idle: true, closing: stopping };
+    while (true) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        break;
+      }
+      const state: ConnState = { idle: true, closing: stopping, served: 0, since: Date.now() };
       connections.set(conn, state);
       serveConnection(conn, state, {
         handler: (request, info) => handler(request, info, conn),
@@ -348,6 +365,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
           log.info(`Rejected a request from ${formatAddr(conn.remoteAddr)}: ${status} ${reason}`),
       }).catch((error) => log.error("Connection failed", error))
         .finally(() => connections.delete(conn));
+      if (stopping) {
+        // Closed right after an accept returned, no accept is in flight: a connection the
+        // kernel handed over cannot be lost in between. What is still queued moves to the other
+        // listeners of the reusePort group (net.ipv4.tcp_migrate_req).
+        closeListener(listener);
+        break;
+      }
     }
   };
 
@@ -364,11 +388,15 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const shutdown = () =>
     shutdownPromise ??= (async () => {
       stopping = true;
-      for (const listener of listeners) {
-        try {
-          listener.close();
-        } catch { /* already closed */ }
-      }
+      // Each accept loop closes its listener after its next accept; an idle one is closed
+      // after a moment (nothing is arriving on it, so nothing can be lost).
+      let idleTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(loops),
+        new Promise((resolve) => idleTimer = setTimeout(resolve, LISTENER_DRAIN_WAIT)),
+      ]);
+      clearTimeout(idleTimer);
+      for (const listener of listeners) closeListener(listener);
       await Promise.all(loops);
       for (const address of settings.bind) {
         if (address.transport === "unix") await Deno.remove(address.path).catch(() => {});
@@ -377,7 +405,10 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       while (connections.size > 0 && Date.now() < deadline) {
         for (const [conn, state] of connections) {
           state.closing = true;
-          if (state.idle) {
+          // A connection accepted just before the listener closed gets a moment to send its
+          // first request: closing it at once would drop a request already on its way.
+          const fresh = state.served === 0 && Date.now() - state.since < FIRST_REQUEST_GRACE;
+          if (state.idle && !fresh) {
             try {
               conn.close();
             } catch { /* already closed */ }

@@ -162,7 +162,7 @@ const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 10
  * ```
  */
 export function parseSize(text: string | number): number {
-  const match = typeof text === "number" ? null : /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(text);
+  const match = typeof text !== "string" ? null : /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(text);
   const bytes = typeof text === "number"
     ? text
     : match

@@ -54,6 +54,9 @@ export interface AppProgramConfig {
   hooks: string | null;
 }
 
+/** Milliseconds a fast-core worker lingers after its servers shut down (see drain). */
+const FAST_CORE_LINGER = 500;
+
 function tooLarge(status: number, text: string): Response {
   return new Response(`${text}\n`, {
     status,
@@ -331,6 +334,9 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
         clearTimeout(timer);
         // Past the graceful timeout, requests still running are cut.
         if (!done) abort.abort();
+        // Deno.serve's shutdown() can settle while connections it accepted last are still being
+        // handed to hyper; ending the worker at once would drop them. Linger a moment.
+        else await new Promise((resolve) => setTimeout(resolve, FAST_CORE_LINGER));
         await appObject.shutdown?.();
         log.close?.();
       },

@@ -40,7 +40,7 @@ export type { LogLevel } from "../gateway/mod.ts";
 
 /**
  * The command line itself is wrong (an unknown flag, a missing value, two APPs); the CLI exits
- * with status 2 and points at `--help`.
+ * with status 2 and points at `--help` (the message does not, so the CLI can word the hint).
  *
  * @example
  * ```ts
@@ -72,18 +72,9 @@ export interface ResolveSettingsInput {
 }
 
 /** Where a value came from, for error messages. */
-interface Origin {
-  file: string;
-  key: string;
-  line?: number;
-}
-
+type Origin = { file: string; key: string; line?: number };
 /** A raw value from one source, not yet checked. */
-interface Given {
-  setting: Setting;
-  value: unknown;
-  origin: Origin;
-}
+type Given = { setting: Setting; value: unknown; origin: Origin };
 
 /** The top-level TOML tables; all but `app` belong to other layers. */
 const SECTIONS = ["app", "proxy", "server", "upstream", "mail", "stream"];
@@ -94,8 +85,11 @@ const ENV_DEFAULT_FORMS: Record<string, (text: string) => string> = {
 };
 
 const BY_TOML = new Map(SETTINGS.filter((s) => s.toml).map((s) => [s.toml!, s]));
+const APP = SETTINGS.find((s) => s.name === "app")!;
 const CONFIG = SETTINGS.find((s) => s.name === "config")!;
-const SEE_HELP = "(see `ngw2f serve --help`)";
+/** A TOML key segment (bare or quoted), and a `key.path =` at the start of a line. */
+const KEY_PART = `(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')`;
+const KEY_ASSIGN = new RegExp(`^(${KEY_PART}(?:\\s*\\.\\s*${KEY_PART})*)\\s*=`);
 
 /**
  * Resolves every master setting from the command line, the environment and the config file,
@@ -175,13 +169,11 @@ export async function resolveSettings(input: ResolveSettingsInput): Promise<Mast
   return settings;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
+function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then((info) => info.isFile, (error) => {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
-  }
+  });
 }
 
 function parseFlags(args: string[]): Given[] {
@@ -207,7 +199,7 @@ function parseFlags(args: string[]): Given[] {
     }));
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
-    throw new UsageError(`${message} ${SEE_HELP}`, {
+    throw new UsageError(message, {
       flag: /'(-[^',\s]+)/.exec(message)?.[1],
       cause: error,
     });
@@ -222,7 +214,7 @@ function parseFlags(args: string[]): Given[] {
     const flag = negated ? token.rawName.slice(5) : token.name;
     const setting = byFlag.get(flag);
     if (!setting || (negated && setting.type !== "boolean")) {
-      throw new UsageError(`Unknown option '${token.rawName}' ${SEE_HELP}`, {
+      throw new UsageError(`Unknown option '${token.rawName}'`, {
         flag: token.rawName,
       });
     }
@@ -234,10 +226,10 @@ function parseFlags(args: string[]): Given[] {
   }
   if (positionals.length > 1) {
     const got = `${positionals.length}: ${positionals.join(" ")}`;
-    throw new UsageError(`Expected one APP, got ${got} ${SEE_HELP}`);
+    throw new UsageError(`Expected one APP, got ${got}`);
   }
   const origin = { file: "command line", key: "APP" };
-  const apps = positionals.map((value) => ({ setting: SETTINGS[0], value, origin }));
+  const apps = positionals.map((value) => ({ setting: APP, value, origin }));
   return [...given, ...lists.values(), ...apps];
 }
 
@@ -303,9 +295,7 @@ function unknownKey(key: string): string {
 function keyLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
   const segments = (key: string) =>
-    [...key.matchAll(/[A-Za-z0-9_-]+|"[^"]*"|'[^']*'/g)].map(([s]) =>
-      s.replace(/^["']|["']$/g, "")
-    );
+    [...key.matchAll(new RegExp(KEY_PART, "g"))].map(([s]) => s.replace(/^["']|["']$/g, ""));
   let table: string[] = [];
   let inString = false;
   text.split(/\r?\n/).forEach((raw, index) => {
@@ -314,7 +304,7 @@ function keyLines(text: string): Map<string, number> {
     if ((line.match(/"""|'''/g)?.length ?? 0) % 2 === 1) inString = !inString;
     if (wasInString) return;
     const header = /^\[\[?([^\]]+)\]\]?/.exec(line);
-    const assign = header ? null : /^([^=#[]+?)\s*=/.exec(line);
+    const assign = header ? null : KEY_ASSIGN.exec(line);
     const path = header
       ? (table = segments(header[1]))
       : assign
@@ -358,6 +348,7 @@ export function printConfig(settings: MasterSettings): string {
 
 const NAME_WIDTH = 38;
 const WIDTH = 100;
+const NBSP = "\u00a0"; // keeps "toml worker_class" on one line when wrapping
 
 function wrap(text: string, indent: number): string[] {
   const lines: string[] = [];
@@ -382,12 +373,12 @@ function helpEntry(names: string, setting: Setting): string[] {
     setting.env ? `env ${setting.env.join(", ")}` : "",
     setting.envDefault ? `default from ${setting.envDefault.join(", ")}` : "",
     setting.toml ? `toml ${setting.toml}` : "",
-  ].filter(Boolean).join("; ");
+  ].filter(Boolean).map((part) => part.replaceAll(" ", NBSP)).join("; ");
   const [first, ...rest] = wrap(setting.doc, NAME_WIDTH);
   const head = names.length + 2 < NAME_WIDTH
     ? [`  ${names.padEnd(NAME_WIDTH - 2)}${first}`]
     : [`  ${names}`, pad + first];
-  const more = details ? wrap(`(${details})`, NAME_WIDTH) : [];
+  const more = details ? wrap(`(${details})`, NAME_WIDTH).map((l) => l.replaceAll(NBSP, " ")) : [];
   return [...head, ...[...rest, ...more].map((line) => pad + line)];
 }
 
@@ -423,7 +414,7 @@ export function helpText(): string {
     "does.",
     "",
     "Arguments:",
-    ...helpEntry("APP", SETTINGS[0]),
+    ...helpEntry("APP", APP),
     "",
     "Options:",
     ...options,

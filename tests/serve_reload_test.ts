@@ -1,0 +1,114 @@
+// End-to-end: reloads and upgrades under load lose nothing; a hung worker is replaced.
+
+import assert from "node:assert/strict";
+import { startCli } from "./_cli.ts";
+
+const APP = "tests/fixtures/reload_app.ts";
+
+interface LoadResult {
+  ok: number;
+  errors: string[];
+  generations: Set<string>;
+}
+
+/**
+ * Bounded load: `clients` loops, each sending requests one after another over a fresh
+ * connection per request (`Connection: close`), until `stop` resolves or `maxRequests` is hit.
+ */
+async function load(
+  port: number,
+  options: { clients: number; stop: Promise<void>; maxRequests: number; path?: string },
+): Promise<LoadResult> {
+  const result: LoadResult = { ok: 0, errors: [], generations: new Set() };
+  let stopped = false;
+  options.stop.then(() => stopped = true);
+  let sent = 0;
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const one = async () => {
+    while (!stopped && sent < options.maxRequests) {
+      sent++;
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}${options.path ?? "/"}`, {
+          client,
+          headers: { connection: "close" },
+          signal: AbortSignal.timeout(10_000),
+        });
+        const text = await response.text();
+        if (response.status === 200) {
+          result.ok++;
+          result.generations.add(text.split(" ")[0]);
+        } else result.errors.push(`status ${response.status}: ${text.slice(0, 80)}`);
+      } catch (error) {
+        const cause = (error as Error).cause;
+        result.errors.push(`${error}${cause ? ` (${cause})` : ""}`.slice(0, 200));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.clients }, one));
+  client.close();
+  return result;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// The protected core loses nothing on a reload: its listeners close right after an accept
+// returns (none in flight), the kernel moves what is still queued to the new workers
+// (net.ipv4.tcp_migrate_req, which the master turns on), and a connection accepted just before
+// the close still gets its first request served.
+for (const workerClass of ["thread", "process"] as const) {
+  const core = "--protected";
+  Deno.test(`ngw2f serve -k ${workerClass} ${core}: HUP under load loses no request`, async () => {
+    await using cli = await startCli([
+      "serve",
+      core,
+      "-k",
+      workerClass,
+      "-w",
+      "2",
+      "-b",
+      "127.0.0.1:0",
+      APP,
+    ]);
+    const { promise: stop, resolve: done } = Promise.withResolvers<void>();
+    const running = load(cli.port, { clients: 8, stop, maxRequests: 40_000 });
+    await delay(500);
+    cli.child.kill("SIGHUP");
+    await cli.waitFor("Reload done: generation 2 serving", 20_000);
+    await delay(500);
+    cli.child.kill("SIGHUP");
+    await cli.waitFor("Reload done: generation 3 serving", 20_000);
+    await delay(700);
+    done();
+    const result = await running;
+    assert.deepEqual(result.errors, [], `${result.errors.length} failed of ${result.ok}`);
+    assert.ok(result.ok > 100, `only ${result.ok} requests went through`);
+    assert.ok(result.generations.size >= 4, `instances seen: ${[...result.generations]}`);
+    assert.equal(await cli.stop("SIGTERM"), 0);
+  });
+}
+
+// The default core (Deno.serve) cannot close its listener apart from its connections: a
+// reload may close a connection accepted in the last instant before its request was read.
+// Measured here: a handful per reload at ~5k new connections/s. It must keep serving, and
+// nothing but such closes may fail.
+Deno.test("ngw2f serve (Deno.serve core): HUP under load keeps serving; only just-accepted connections may close", async () => {
+  await using cli = await startCli(["serve", "-w", "2", "-b", "127.0.0.1:0", APP]);
+  const { promise: stop, resolve: done } = Promise.withResolvers<void>();
+  const running = load(cli.port, { clients: 8, stop, maxRequests: 40_000 });
+  await delay(500);
+  cli.child.kill("SIGHUP");
+  await cli.waitFor("Reload done: generation 2 serving", 20_000);
+  await delay(700);
+  done();
+  const result = await running;
+  const unexpected = result.errors.filter((e) =>
+    !/connection closed before message completed/.test(e)
+  );
+  assert.deepEqual(unexpected, []);
+  assert.ok(
+    result.errors.length * 1000 < result.ok,
+    `${result.errors.length} of ${result.ok} failed`,
+  );
+  assert.ok(result.generations.size >= 4, `instances seen: ${[...result.generations]}`);
+  assert.equal(await cli.stop("SIGTERM"), 0);
+});
