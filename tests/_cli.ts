@@ -131,7 +131,10 @@ export async function startCli(
     }, 15_000);
     const { code } = await status;
     clearTimeout(killer);
-    await pumps;
+    // A process the CLI started (a hot upgrade's new master) may hold the pipes open.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([pumps, new Promise((resolve) => timer = setTimeout(resolve, 500))]);
+    clearTimeout(timer);
     return code;
   };
 

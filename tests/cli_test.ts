@@ -48,7 +48,7 @@ Deno.test("ngw2f dev --help documents every flag with its default", async () => 
 Deno.test("ngw2f rejects an unknown command, an unknown flag and a missing APP with exit 2", async () => {
   const unknown = await runCli(["frobnicate"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /Unknown command "frobnicate"; commands: dev/);
+  assert.match(unknown.stderr, /Unknown command "frobnicate"; commands: serve, dev/);
   const flag = await runCli(["dev", "--no-such-flag", "app.ts"]);
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /Unknown option '--no-such-flag'.*ngw2f dev --help/);

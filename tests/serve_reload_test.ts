@@ -112,3 +112,123 @@ Deno.test("ngw2f serve (Deno.serve core): HUP under load keeps serving; only jus
   assert.ok(result.generations.size >= 4, `instances seen: ${[...result.generations]}`);
   assert.equal(await cli.stop("SIGTERM"), 0);
 });
+
+/** Waits until `pid` is gone (signal 0 fails), or gives up after `ms`. */
+async function gone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      Deno.kill(pid, "SIGCONT");
+    } catch {
+      return true;
+    }
+    await delay(100);
+  }
+  return false;
+}
+
+async function readPid(path: string, not?: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const text = await Deno.readTextFile(path).catch(() => "");
+    const pid = Number(text.trim());
+    if (pid > 0 && pid !== not) return pid;
+    await delay(100);
+  }
+  throw new Error(`No pid in ${path}`);
+}
+
+Deno.test("ngw2f serve: USR2 starts a new master on the same port; TERM to the old loses nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-usr2-" });
+  const pidFile = `${dir}/master.pid`;
+  let newPid = 0;
+  try {
+    const cli = await startCli([
+      "serve",
+      "--protected",
+      "-w",
+      "2",
+      "--pid",
+      pidFile,
+      "-b",
+      "127.0.0.1:0",
+      APP,
+    ]);
+    const oldPid = await readPid(pidFile);
+    assert.equal(oldPid, cli.child.pid);
+    const { promise: stop, resolve: done } = Promise.withResolvers<void>();
+    const running = load(cli.port, { clients: 6, stop, maxRequests: 40_000 });
+    await delay(400);
+    cli.child.kill("SIGUSR2");
+    newPid = await readPid(pidFile, oldPid);
+    assert.equal(Number((await Deno.readTextFile(`${pidFile}.oldbin`)).trim()), oldPid);
+    await cli.waitFor(new RegExp(`Listening at: \\S+ \\(${newPid}\\)`), 20_000);
+    await delay(400);
+    assert.equal(await cli.stop("SIGTERM"), 0, "the old master drains and exits 0");
+    await delay(500);
+    done();
+    const result = await running;
+    assert.deepEqual(result.errors, []);
+    assert.ok(result.ok > 100);
+    const after = await fetch(`http://127.0.0.1:${cli.port}/`);
+    assert.equal(after.status, 200, "the new master serves alone");
+    await after.body?.cancel();
+  } finally {
+    if (newPid) {
+      Deno.kill(newPid, "SIGTERM");
+      assert.ok(await gone(newPid, 15_000), "the new master stopped");
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ngw2f serve: a thread worker stuck in while(true) is replaced in timeout + 2 s, and its core reclaimed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-spin-" });
+  const pidFile = `${dir}/master.pid`;
+  let newPid = 0;
+  try {
+    const cli = await startCli([
+      "serve",
+      "-w",
+      "2",
+      "--timeout",
+      "2",
+      "--graceful-timeout",
+      "2",
+      "--pid",
+      pidFile,
+      "-b",
+      "127.0.0.1:0",
+      "tests/fixtures/spin_app.ts",
+    ]);
+    const oldPid = cli.child.pid;
+    const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    // Send /spin until one lands (each new connection goes to one of the two workers).
+    fetch(`http://127.0.0.1:${cli.port}/spin`, { client, signal: AbortSignal.timeout(20_000) })
+      .catch(() => {});
+    await cli.waitFor("starts spinning");
+    const stuckAt = Date.now();
+    await cli.waitFor(/WORKER TIMEOUT: worker \d .*it was serving: GET \/spin \(running/, 10_000);
+    await cli.waitFor(/Booting worker \d/, 5_000);
+    assert.ok(Date.now() - stuckAt < 2_000 + 2_000 + 1_000, "replaced within timeout + 2 s");
+    // Requests keep being answered meanwhile (each on a new connection).
+    for (let i = 0; i < 10; i++) {
+      const response = await fetch(`http://127.0.0.1:${cli.port}/`, {
+        client,
+        headers: { connection: "close" },
+        signal: AbortSignal.timeout(15_000),
+      });
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+    }
+    // The core is reclaimed: a new master replaces this process, which then exits.
+    newPid = await readPid(pidFile, oldPid);
+    assert.ok(await gone(oldPid, 20_000), "the master with the stuck thread exited");
+    client.close();
+  } finally {
+    if (newPid) {
+      Deno.kill(newPid, "SIGTERM");
+      assert.ok(await gone(newPid, 15_000), "the new master stopped");
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -171,6 +171,8 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       async fetch(request, requestCtx) {
         const entry = { request, since: Date.now() };
         running.add(entry);
+        const url = request.url;
+        const token = env.ctx.beginRequest(request.method, url.slice(url.indexOf("/", 8)));
         try {
           if (preRequest) await runHook(env.hooks, "preRequest", env.log, env.worker, request);
           const response = await inner.fetch(request, requestCtx);
@@ -192,6 +194,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
           }
           return response;
         } finally {
+          env.ctx.endRequest(token);
           running.delete(entry);
           requests++;
           if (env.config.maxRequests > 0 && requests >= env.config.maxRequests && !retireAsked) {

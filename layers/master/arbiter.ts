@@ -9,7 +9,13 @@
 
 import { formatAddr, type Logger, parseBind } from "../gateway/mod.ts";
 import { type Hooks, runHook, type ServerInfo, type WorkerInfo } from "./hooks.ts";
-import type { MasterMessage, WorkerMessage, WorkerStats } from "./protocol.ts";
+import {
+  type MasterMessage,
+  readTrace,
+  TRACE_BYTES,
+  type WorkerMessage,
+  type WorkerStats,
+} from "./protocol.ts";
 import {
   ProcessHub,
   selfCommand,
@@ -57,6 +63,10 @@ interface Worker {
   retiring: number | undefined;
   /** Set when the arbiter itself ended the worker (no "unexpected exit" log). */
   expected: boolean;
+  /** Set when the worker stopped heartbeating: it may never exit, so nobody waits for it. */
+  hung: boolean;
+  /** Thread workers: where the worker notes its current request. */
+  trace: SharedArrayBuffer | undefined;
 }
 
 const SIGNALS: Deno.Signal[] = [
@@ -76,7 +86,10 @@ export class Arbiter {
   #o: ArbiterOptions;
   #workers = new Map<number, Worker>();
   #serial = 0;
-  #generation = Number(Deno.env.get("NGW2F_GENERATION") ?? 1);
+  #generation = Number(takeEnv("NGW2F_GENERATION") ?? 1);
+  /** Set in a master started by a hot upgrade: the predecessor's pid, and whether to stop it. */
+  #predecessor = Number(takeEnv("NGW2F_UPGRADE_FROM") ?? 0);
+  #retirePredecessor = takeEnv("NGW2F_RETIRE_OLD") === "1";
   #target: number;
   #queue: Deno.Signal[] = [];
   #wake: (() => void) | undefined;
@@ -258,6 +271,8 @@ export class Arbiter {
       stats: undefined,
       retiring: undefined,
       expected: false,
+      hung: false,
+      trace: this.#o.workerClass === "thread" ? new SharedArrayBuffer(TRACE_BYTES) : undefined,
     };
     this.#workers.set(serial, worker);
     runHook(this.#o.hooks, "preFork", this.#o.log, this.#server(), this.#info(worker));
@@ -270,6 +285,7 @@ export class Arbiter {
       generation,
       heartbeat: this.#o.timeout > 0 ? Math.min(1, this.#o.timeout / 4) : 1,
       config: this.#programConfig(id),
+      ...(worker.trace ? { trace: worker.trace } : {}),
     };
     handle.send(message);
     handle.exited.then((exit) => this.#onExit(serial, exit));
@@ -367,18 +383,23 @@ export class Arbiter {
         (worker.state === "booting" ? Math.max(this.#o.timeout, 30) : this.#o.timeout) *
         1000;
       if (silent <= allowed) continue;
-      const doing = worker.stats?.inflight.length
-        ? worker.stats.inflight.map((r) =>
+      const noted = worker.trace ? readTrace(worker.trace) : undefined;
+      const inflight = noted ? [noted] : worker.stats?.inflight ?? [];
+      const doing = inflight.length
+        ? inflight.map((r) =>
           `${r.method} ${r.path} (running ${((now - r.since) / 1000).toFixed(1)}s)`
         ).join(", ")
-        : "no request in flight at its last heartbeat";
+        : "no request in flight";
       this.#o.log.error(
         `WORKER TIMEOUT: worker ${worker.id} (pid ${worker.handle.pid}) sent no heartbeat for ` +
           `${(silent / 1000).toFixed(1)}s; it was serving: ${doing}. Replacing it`,
       );
       worker.expected = true;
+      worker.hung = true;
       worker.state = "draining";
       worker.handle.kill();
+      // A terminated thread stuck in JavaScript runs on: its core comes back only when the
+      // process exits (its handle reports it ended at once, so nothing waits for it).
       if (this.#o.workerClass === "thread") reclaim = true;
     }
     this.#manage();
@@ -455,6 +476,7 @@ export class Arbiter {
       args: [...args, ...this.#o.args],
       env: {
         NGW2F_UPGRADE_FROM: String(Deno.pid),
+        NGW2F_UPGRADE_BINDS: JSON.stringify(this.#o.binds),
         NGW2F_GENERATION: String(this.#generation + 1),
         ...(retireSelf ? { NGW2F_RETIRE_OLD: "1" } : {}),
       },
@@ -471,8 +493,8 @@ export class Arbiter {
 
   /** A new master started by an upgrade-to-reclaim stops its predecessor once it is ready. */
   #retireOldMaster() {
-    const old = Number(Deno.env.get("NGW2F_UPGRADE_FROM") ?? 0);
-    if (!old || Deno.env.get("NGW2F_RETIRE_OLD") !== "1") return;
+    const old = this.#predecessor;
+    if (!old || !this.#retirePredecessor) return;
     try {
       Deno.kill(old, "SIGTERM");
       this.#o.log.info(`Asked the previous master (pid ${old}) to stop`);
@@ -516,6 +538,13 @@ export class Arbiter {
       };
     });
   }
+}
+
+/** Reads an environment variable meant for this process only, and removes it. */
+function takeEnv(name: string): string | undefined {
+  const value = Deno.env.get(name);
+  Deno.env.delete(name);
+  return value;
 }
 
 /**

@@ -47,6 +47,8 @@ export type MasterMessage =
     heartbeat: number;
     /** Whatever the program needs, as plain data. */
     config: unknown;
+    /** Thread workers: shared memory where the worker notes the request it is on. */
+    trace?: SharedArrayBuffer;
   }
   | {
     type: "drain"; /** Seconds to finish requests in flight before cutting them. */
@@ -86,6 +88,10 @@ export interface ProgramContext {
   log: Logger;
   /** Asks the master for a replacement; this worker drains once it is ready. */
   retire(reason: string): void;
+  /** Notes the request the worker starts on; returns a token for `endRequest`. */
+  beginRequest(method: string, path: string): number;
+  /** Clears the note when the request with that token is done. */
+  endRequest(token: number): void;
 }
 
 /** A started worker program. */
@@ -106,3 +112,20 @@ export type StartProgram = (ctx: ProgramContext) => Promise<RunningProgram>;
 
 /** Exit codes, as gunicorn's: 3 a worker failed to boot, 4 the app failed to load. */
 export const EXIT_CODES = { ok: 0, usage: 2, bootFailed: 3, appLoadFailed: 4 } as const;
+
+/** Bytes of shared memory a thread worker notes its current request in. */
+export const TRACE_BYTES = 1024;
+
+/**
+ * Reads the request a thread worker noted last, even while its thread is stuck: what a
+ * "WORKER TIMEOUT" line reports.
+ */
+export function readTrace(trace: SharedArrayBuffer): InflightRequest | undefined {
+  const ints = new Int32Array(trace, 0, 2);
+  const since = new Float64Array(trace, 8, 1)[0];
+  if (!since) return undefined;
+  const length = Atomics.load(ints, 0);
+  const text = new TextDecoder().decode(new Uint8Array(trace, 16, length).slice());
+  const space = text.indexOf(" ");
+  return { method: text.slice(0, space), path: text.slice(space + 1), since };
+}

@@ -113,7 +113,10 @@ export async function serveApp(
     log.info(`Config OK: "${settings.app}" loads, the hooks load, the settings are valid`);
     return 0;
   }
-  const binds = resolvePorts(settings.bind);
+  // A hot upgrade's new master takes its predecessor's ports (port 0 already resolved).
+  const inherited = Deno.env.get("NGW2F_UPGRADE_BINDS");
+  Deno.env.delete("NGW2F_UPGRADE_BINDS");
+  const binds = inherited ? JSON.parse(inherited) as string[] : resolvePorts(settings.bind);
   const arbiter = new Arbiter({
     program: APP_PROGRAM,
     programConfig: appProgramConfig(settings, binds, cwd),

@@ -7,12 +7,13 @@
  */
 
 import { AppLoadError, createLogger, HaltError } from "../gateway/mod.ts";
-import type {
-  MasterMessage,
-  ProgramContext,
-  RunningProgram,
-  StartProgram,
-  WorkerMessage,
+import {
+  type MasterMessage,
+  type ProgramContext,
+  type RunningProgram,
+  type StartProgram,
+  TRACE_BYTES,
+  type WorkerMessage,
 } from "./protocol.ts";
 
 /** A two-way message link to the master. */
@@ -76,6 +77,7 @@ export function runWorker(channel: Channel): Promise<void> {
       config: message.config,
       log: createLogger({ tag: `worker ${message.workerId}` }),
       retire: (reason) => channel.send({ type: "retire", reason }),
+      ...tracer(message.trace),
     };
     try {
       const module = await import(message.program);
@@ -126,6 +128,29 @@ export function runWorker(channel: Channel): Promise<void> {
     end(1);
   });
   return done;
+}
+
+const encoder = new TextEncoder();
+
+/** Request notes in the master's shared memory (thread workers); no-ops without it. */
+function tracer(trace: SharedArrayBuffer | undefined) {
+  if (!trace) return { beginRequest: () => 0, endRequest: () => {} };
+  const ints = new Int32Array(trace, 0, 2);
+  const since = new Float64Array(trace, 8, 1);
+  const bytes = new Uint8Array(trace, 16, TRACE_BYTES - 16);
+  let serial = 0;
+  return {
+    beginRequest(method: string, path: string): number {
+      const { written } = encoder.encodeInto(`${method} ${path}`, bytes);
+      since[0] = Date.now();
+      ints[1] = ++serial;
+      Atomics.store(ints, 0, written);
+      return serial;
+    },
+    endRequest(token: number) {
+      if (ints[1] === token) since[0] = 0;
+    },
+  };
 }
 
 /** The channel of a thread worker: `postMessage` both ways. */
