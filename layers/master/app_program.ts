@@ -14,6 +14,7 @@
 
 import {
   type AppObject,
+  type Context,
   createContext,
   HaltError,
   loadApp,
@@ -52,6 +53,8 @@ export interface AppProgramConfig {
   certfile: string | null;
   keyfile: string | null;
   hooks: string | null;
+  /** Clients trusted to say the original scheme in X-Forwarded-Proto (`*` trusts all). */
+  forwardedAllowIps: string[];
 }
 
 /** Milliseconds a fast-core worker lingers after its servers shut down (see drain). */
@@ -165,10 +168,15 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     },
   ): AppObject {
     const { preRequest, postRequest } = env.hooks;
+    const trustsForwarding = env.config.forwardedAllowIps.length > 0;
     return {
       startup: inner.startup,
       shutdown: inner.shutdown,
       async fetch(request, requestCtx) {
+        if (trustsForwarding && requestCtx.scheme === "http") {
+          const forwarded = forwardedHttps(request, requestCtx, env.config.forwardedAllowIps);
+          if (forwarded) [request, requestCtx] = forwarded;
+        }
         const entry = { request, since: Date.now() };
         running.add(entry);
         const url = request.url;
@@ -396,6 +404,39 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       },
     };
   }
+}
+
+/**
+ * A request a trusted proxy says arrived over HTTPS (`X-Forwarded-Proto: https`), as gunicorn's
+ * `forwarded_allow_ips`: the request's URL and `ctx.scheme` become https.
+ */
+function forwardedHttps(
+  request: Request,
+  ctx: Context,
+  allowed: string[],
+): [Request, Context] | undefined {
+  const proto = request.headers.get("x-forwarded-proto");
+  if (proto === null || proto.split(",")[0].trim().toLowerCase() !== "https") return undefined;
+  const remote = "hostname" in ctx.remoteAddr ? ctx.remoteAddr.hostname : "unix";
+  if (!allowed.includes("*") && !allowed.includes(remote)) return undefined;
+  const url = "https" + request.url.slice(request.url.indexOf(":"));
+  return [
+    new Request(url, request),
+    createContext({
+      remoteAddr: ctx.remoteAddr,
+      completed: ctx.completed,
+      scheme: "https",
+      protocol: ctx.protocol,
+      serverAddr: ctx.serverAddr,
+      serverName: ctx.serverName,
+      rootPath: ctx.rootPath,
+      workerId: ctx.workerId,
+      workerCount: ctx.workerCount,
+      signal: () => ctx.signal,
+      log: ctx.log,
+      waitUntil: (promise) => ctx.waitUntil(promise),
+    }),
+  ];
 }
 
 async function removeStaleSocket(path: string): Promise<void> {

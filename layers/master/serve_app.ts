@@ -65,6 +65,7 @@ export function appProgramConfig(
     certfile: absolute(settings.certfile, cwd),
     keyfile: absolute(settings.keyfile, cwd),
     hooks: absolute(settings.hooks, cwd),
+    forwardedAllowIps: settings.forwardedAllowIps,
   });
 }
 
@@ -94,6 +95,13 @@ export async function serveApp(
     Deno.env.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
   const cwd = Deno.cwd();
+  if (settings.protected && settings.certfile) {
+    throw new ConfigError(
+      "the protected core speaks plain HTTP/1.1; TLS (with HTTP/2) needs the default core, " +
+        "or terminate TLS in the proxy",
+      { file: "--protected", key: "protected" },
+    );
+  }
   try {
     createAccessFormatter(settings.accessLogFormat);
   } catch (error) {
