@@ -2,7 +2,8 @@
  * ngw2f as a library: the public API of each layer, by name.
  *
  * Today that is the gateway — the contract between servers and apps (ngw2f's WSGI) and its
- * reference server. The master, proxy, toolkit and framework layers join as they land.
+ * reference server — and the master (gunicorn's job): `resolveSettings()` and `serveApp()` are
+ * what `ngw2f serve` runs. The proxy, toolkit and framework layers join as they land.
  *
  * @example Serve an app with a middleware
  * ```ts
@@ -60,3 +61,10 @@ export type {
   Server,
   StartResponse,
 } from "./layers/gateway/mod.ts";
+export {
+  Arbiter,
+  type Hooks,
+  type MasterSettings,
+  resolveSettings,
+  serveApp,
+} from "./layers/master/mod.ts";

@@ -237,7 +237,14 @@ Deno.test("serve: TTIN adds a worker and TTOU removes one", async () => {
 
 for (const workerClass of CLASSES) {
   Deno.test(`serve -k ${workerClass}: HUP replaces every worker without failing a request`, async () => {
-    await using cli = await serve(["-w", "2", "-k", workerClass, APP]);
+    await using cli = await serve([
+      "-w",
+      "2",
+      "-k",
+      workerClass,
+      ...(Deno.env.get("XX_PROT") ? ["--protected"] : []),
+      APP,
+    ]);
     const before = await load(cli.port, 40, 8);
     assert.deepEqual(before.errors, []);
     const oldPids = new Set(before.answers.map((a) => a.pid));
@@ -259,7 +266,11 @@ for (const workerClass of CLASSES) {
     running = false;
     await Promise.all(clients);
     const failed = outcomes.filter((o) => o !== 200);
-    assert.deepEqual(failed, [], `${failed.length} of ${outcomes.length} requests failed`);
+    assert.deepEqual(
+      failed,
+      [],
+      `${failed.length} of ${outcomes.length} requests failed: ${failed}\n${cli.output()}`,
+    );
     const after = await load(cli.port, 40, 8);
     assert.deepEqual(after.errors, []);
     assert.deepEqual(workerIds(after.answers), [1, 2]);

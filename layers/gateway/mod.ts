@@ -71,6 +71,7 @@ export {
   serve,
   type ServeOptions,
   type Server,
+  type ServerStats,
 } from "./server.ts";
 export { type BindAddress, formatAddr, parseBind } from "./bind.ts";
 export { type AccessRecord, formatCombined } from "./access_log.ts";

@@ -32,15 +32,21 @@ export interface ArbiterOptions {
   programConfig(workerId: number): unknown;
   /** Where the workers listen (port 0 already resolved), for the "Listening at" lines. */
   binds: string[];
+  /** How many workers to keep running. */
   workers: number;
+  /** Deno Workers in this process, or child processes. */
   workerClass: "thread" | "process";
   /** Seconds without a heartbeat before a worker is replaced; 0 never. */
   timeout: number;
+  /** Seconds a draining worker has to finish its requests. */
   gracefulTimeout: number;
   /** Recycle a worker whose heap passes this many MiB; 0 never. */
   maxWorkerMemory: number;
+  /** Where to write the master's pid, or null. */
   pidFile: string | null;
+  /** The master's error log (USR1 reopens it). */
   log: Logger & { reopen?(): void };
+  /** The server hooks. */
   hooks: Hooks;
   /** Re-reads the settings for a HUP; returns a fresh program config maker, or throws. */
   reload?(): Promise<{ programConfig(workerId: number): unknown; workers: number }>;
@@ -100,6 +106,7 @@ export class Arbiter {
   #reloading: { generation: number; started: number } | undefined;
   #upgrading = false;
 
+  /** Creates the master; `run()` starts it. */
   constructor(options: ArbiterOptions) {
     this.#o = options;
     this.#target = options.workers;

@@ -52,24 +52,40 @@ export interface WorkerInfo {
   readonly log: Logger;
 }
 
-type MaybeAsync = void | Promise<void>;
+/** What a hook returns: nothing, or a promise of nothing. */
+export type MaybeAsync = void | Promise<void>;
 
 /** Every hook a hooks module may export. */
 export interface Hooks {
+  /** Master, before the workers start. */
   onStarting?(server: ServerInfo): MaybeAsync;
+  /** Master, on HUP before the new workers start. */
   onReload?(server: ServerInfo): MaybeAsync;
+  /** Master, once the first set of workers is ready. */
   whenReady?(server: ServerInfo): MaybeAsync;
+  /** Master, before a worker starts. */
   preFork?(server: ServerInfo, worker: WorkerInfo): MaybeAsync;
+  /** Worker, first thing. */
   postFork?(server: ServerInfo, worker: WorkerInfo): MaybeAsync;
+  /** Worker, after the app loaded and started. */
   postWorkerInit?(worker: WorkerInfo): MaybeAsync;
+  /** Worker, on a quick stop (INT/QUIT). */
   workerInt?(worker: WorkerInfo): MaybeAsync;
+  /** Worker, when aborted for a timeout (if it can still run). */
   workerAbort?(worker: WorkerInfo): MaybeAsync;
+  /** Master, before a hot upgrade starts the new master. */
   preExec?(server: ServerInfo): MaybeAsync;
+  /** Worker, before each request. */
   preRequest?(worker: WorkerInfo, request: Request): MaybeAsync;
+  /** Worker, after each response. */
   postRequest?(worker: WorkerInfo, request: Request, response: Response): MaybeAsync;
+  /** Master, right after a worker ended. */
   childExit?(server: ServerInfo, worker: WorkerInfo): MaybeAsync;
+  /** Master, once an ended worker is cleaned up. */
   workerExit?(server: ServerInfo, worker: WorkerInfo): MaybeAsync;
+  /** Master, when the worker count changes. */
   nworkersChanged?(server: ServerInfo, newValue: number, oldValue: number): MaybeAsync;
+  /** Master, just before it exits. */
   onExit?(server: ServerInfo): MaybeAsync;
 }
 

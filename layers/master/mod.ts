@@ -22,6 +22,7 @@ export {
   HOOK_NAMES,
   type Hooks,
   loadHooks,
+  type MaybeAsync,
   runHook,
   type ServerInfo,
   type WorkerInfo,
@@ -46,5 +47,16 @@ export {
   type WorkerStats,
 } from "./protocol.ts";
 export { APP_PROGRAM, serveApp, type ServeAppOptions } from "./serve_app.ts";
+export {
+  helpText,
+  type MasterSettings,
+  parseSize,
+  printConfig,
+  resolveSettings,
+  type ResolveSettingsInput,
+  type Setting,
+  SETTINGS,
+  UsageError,
+} from "./settings.ts";
 export { type Channel, processChannel, runWorker, threadChannel } from "./worker_entry.ts";
 export { selfCommand, type WorkerExit, type WorkerHandle } from "./worker_handle.ts";

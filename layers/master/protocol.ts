@@ -88,8 +88,8 @@ export interface ProgramContext {
   log: Logger;
   /** Asks the master for a replacement; this worker drains once it is ready. */
   retire(reason: string): void;
-  /** Notes the request the worker starts on; returns a token for `endRequest`. */
-  beginRequest(method: string, path: string): number;
+  /** Notes the request the worker starts on (at `since`); returns a token for `endRequest`. */
+  beginRequest(method: string, path: string, since: number): number;
   /** Clears the note when the request with that token is done. */
   endRequest(token: number): void;
 }

@@ -9,10 +9,10 @@ import type { AppProgramConfig } from "./app_program.ts";
 import { Arbiter } from "./arbiter.ts";
 import { loadHooks } from "./hooks.ts";
 import { createAccessFormatter, openLog } from "./logging.ts";
-import type { MasterSettings } from "./settings.ts";
+import { type MasterSettings, SETTINGS } from "./settings.ts";
 
 /** The app worker program's module URL. */
-export const APP_PROGRAM = new URL("./app_program.ts", import.meta.url).href;
+export const APP_PROGRAM: string = new URL("./app_program.ts", import.meta.url).href;
 
 /** Turns port 0 into a free port, so that every worker binds the same one. */
 export function resolvePorts(binds: string[]): string[] {
@@ -25,6 +25,10 @@ export function resolvePorts(binds: string[]): string[] {
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
     return `${host}:${port}`;
   });
+}
+
+function defaultOf(name: keyof MasterSettings): unknown {
+  return SETTINGS.find((setting) => setting.name === name)?.default;
 }
 
 function absolute(path: string | null, cwd: string): string | null {
@@ -52,6 +56,8 @@ export function appProgramConfig(
     gracefulTimeout: settings.gracefulTimeout,
     limitRequestLine: settings.limitRequestLine,
     limitRequestFields: settings.limitRequestFields,
+    checkFields: settings.limitRequestFields !== defaultOf("limitRequestFields") ||
+      settings.limitRequestFieldSize !== defaultOf("limitRequestFieldSize"),
     limitRequestFieldSize: settings.limitRequestFieldSize,
     limitRequestBody: settings.limitRequestBody,
     workerConnections: settings.workerConnections,

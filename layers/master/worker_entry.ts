@@ -140,9 +140,9 @@ function tracer(trace: SharedArrayBuffer | undefined) {
   const bytes = new Uint8Array(trace, 16, TRACE_BYTES - 16);
   let serial = 0;
   return {
-    beginRequest(method: string, path: string): number {
+    beginRequest(method: string, path: string, at: number): number {
       const { written } = encoder.encodeInto(`${method} ${path}`, bytes);
-      since[0] = Date.now();
+      since[0] = at;
       ints[1] = ++serial;
       Atomics.store(ints, 0, written);
       return serial;
