@@ -10,6 +10,7 @@ import { ProtocolError } from "./_conn_reader.ts";
 import { formatAddr, parseBind } from "./bind.ts";
 import { formatCombined } from "./access_log.ts";
 import { toAppObject } from "./app.ts";
+import { bindUnix, type UnixBinding } from "./unix_socket.ts";
 import { createContext } from "./context.ts";
 import { ConfigError, HaltError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -51,7 +52,10 @@ export interface ServeOptions {
   maxBodySize?: number;
   /** The most requests served at once; past it, 503 with Retry-After; default 0, no limit. */
   maxInflight?: number;
-  /** Listen with SO_REUSEPORT so several workers share TCP ports; default false. */
+  /**
+   * Listen with SO_REUSEPORT so several workers share TCP ports, and take a unix socket path over
+   * from a live server (for reloads and upgrades); default false.
+   */
   reusePort?: boolean;
   /** Aborting it starts a graceful shutdown. */
   signal?: AbortSignal;
@@ -178,20 +182,16 @@ async function listen(
       ...(reusePort ? { reusePort: true } : {}),
     });
   }
-  try {
-    const stat = await Deno.lstat(address.path);
-    if (stat.isSocket) {
-      // A socket file nobody answers on is left over from a crash: remove it.
-      const live = await Deno.connect({ transport: "unix", path: address.path })
-        .then((c) => (c.close(), true), () => false);
-      if (live) throw new Deno.errors.AddrInUse(`"${address.path}" is in use by a live server`);
-      await Deno.remove(address.path);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return Deno.listen({ transport: "unix", path: address.path });
+  let listener: Deno.Listener | undefined;
+  const binding = await bindUnix(address.path, { takeOver: reusePort }, (path) => {
+    listener = Deno.listen({ transport: "unix", path });
+  });
+  unixBindings.set(listener!, binding);
+  return listener!;
 }
+
+/** Unix listeners and how to release their socket files. */
+const unixBindings = new WeakMap<Deno.Listener, UnixBinding>();
 
 const INTERNAL_ERROR = "Internal Server Error\n";
 /** Milliseconds a shutdown waits for an accept to return before closing a listener anyway. */
@@ -399,7 +399,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       for (const listener of listeners) closeListener(listener);
       await Promise.all(loops);
       for (const address of settings.bind) {
-        if (address.transport === "unix") await Deno.remove(address.path).catch(() => {});
+        if (address.transport === "unix") {
+          await unixBindings.get(listeners[settings.bind.indexOf(address)])?.release();
+        }
       }
       const deadline = Date.now() + settings.gracefulTimeout * 1000;
       while (connections.size > 0 && Date.now() < deadline) {

@@ -14,6 +14,7 @@
 
 import {
   type AppObject,
+  bindUnix,
   type Context,
   createContext,
   HaltError,
@@ -23,6 +24,7 @@ import {
   parseBind,
   serve as serveGateway,
   type Server,
+  type UnixBinding,
 } from "../gateway/mod.ts";
 import { type Hooks, loadHooks, runHook, type WorkerInfo } from "./hooks.ts";
 import { createAccessFormatter, openLog } from "./logging.ts";
@@ -105,13 +107,16 @@ function checkLimits(request: Request, config: AppProgramConfig): Response | und
   }
   if (config.checkFields && (config.limitRequestFields > 0 || config.limitRequestFieldSize > 0)) {
     let fields = 0;
+    // Headers merges repeated names ("a, b"): distinct names are counted, and a merged value is
+    // measured part by part so that repeats are not taken for one long field.
+    const limit = config.limitRequestFieldSize;
     for (const [name, value] of request.headers) {
       fields++;
-      if (
-        config.limitRequestFieldSize > 0 &&
-        name.length + value.length + 2 > config.limitRequestFieldSize
-      ) {
-        return tooLarge(431, "Request Header Fields Too Large");
+      if (limit > 0 && name.length + value.length + 2 > limit) {
+        const longest = Math.max(...value.split(", ").map((part) => part.length));
+        if (name.length + longest + 2 > limit) {
+          return tooLarge(431, "Request Header Fields Too Large");
+        }
       }
     }
     if (config.limitRequestFields > 0 && fields > config.limitRequestFields) {
@@ -178,6 +183,8 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     program = await startFast(wrapped, binds, config, ctx, log);
   }
   await runHook(hooks, "postWorkerInit", log, worker);
+  program.interrupt = () => runHook(hooks, "workerInt", log, worker);
+  program.abort = () => runHook(hooks, "workerAbort", log, worker);
   return program;
 
   // --- the two cores share the per-request wrapper below ---
@@ -284,6 +291,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       }
       : {};
     const servers: Deno.HttpServer[] = [];
+    const unixBindings: UnixBinding[] = [];
     for (const address of addresses) {
       // A unix path takes one listener: the first worker owns it.
       if (address.transport === "unix" && context.workerId !== 1) continue;
@@ -333,6 +341,11 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
           if (error instanceof RangeError && /larger than/.test(error.message)) {
             return tooLarge(413, "Content Too Large");
           }
+          if (error instanceof Deno.errors.BadResource && /read body/i.test(error.message)) {
+            // The client stopped sending its body: its fault, not the app's.
+            errorLog.info(`Incomplete request body for ${request.method} ${request.url}`);
+            return tooLarge(400, "Bad Request: the request body was cut short");
+          }
           errorLog.error(`Error handling ${request.method} ${request.url}`, error);
           return new Response("Internal Server Error\n", {
             status: 500,
@@ -342,11 +355,9 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
           inflight--;
         }
       };
-      const options = address.transport === "tcp"
-        ? { hostname: address.hostname, port: address.port, reusePort: true }
-        : { path: address.path };
-      try {
-        if (address.transport === "unix") await removeStaleSocket(address.path);
+      const start = (
+        options: { hostname: string; port: number; reusePort: true } | { path: string },
+      ) =>
         servers.push(Deno.serve({
           ...options,
           ...tls,
@@ -357,6 +368,17 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
             return new Response("Internal Server Error\n", { status: 500 });
           },
         } as Deno.ServeTcpOptions, handler));
+      try {
+        if (address.transport === "tcp") {
+          start({ hostname: address.hostname, port: address.port, reusePort: true });
+        } else {
+          // The path is taken over from a live predecessor (reload, upgrade) by rename.
+          unixBindings.push(
+            await bindUnix(address.path, { takeOver: true }, (path) => {
+              start({ path });
+            }),
+          );
+        }
       } catch (error) {
         abort.abort();
         throw new HaltError(
@@ -376,6 +398,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
         const cut = new Promise<void>((resolve) => timer = setTimeout(resolve, graceful * 1000));
         await Promise.race([finished, cut]);
         clearTimeout(timer);
+        for (const binding of unixBindings) await binding.release();
         // Past the graceful timeout, requests still running are cut.
         if (!done) abort.abort();
         // Deno.serve's shutdown() can settle while connections it accepted last are still being
@@ -470,16 +493,4 @@ function forwardedHttps(
       waitUntil: (promise) => ctx.waitUntil(promise),
     }),
   ];
-}
-
-async function removeStaleSocket(path: string): Promise<void> {
-  try {
-    const stat = await Deno.lstat(path);
-    if (!stat.isSocket) return;
-    const live = await Deno.connect({ transport: "unix", path }).then(
-      (c) => (c.close(), true),
-      () => false,
-    );
-    if (!live) await Deno.remove(path);
-  } catch { /* no file */ }
 }

@@ -75,6 +75,9 @@ interface Worker {
   trace: SharedArrayBuffer | undefined;
 }
 
+/** Milliseconds a timed-out worker has to run its workerAbort hook before it is killed. */
+const ABORT_GRACE = 500;
+
 const SIGNALS: Deno.Signal[] = [
   "SIGHUP",
   "SIGTERM",
@@ -163,7 +166,6 @@ export class Arbiter {
   }
 
   async #loop(): Promise<number> {
-    const log = this.#o.log;
     while (true) {
       if (this.#halt) return await this.#stopAll(this.#halt.code, 0);
       const signal = this.#queue.shift();
@@ -176,9 +178,6 @@ export class Arbiter {
       this.#manage();
       this.#finishReload();
       await this.#sleep(250);
-      if (this.#o.timeout === 0 && this.#queue.length === 0 && !this.#halt) {
-        log.debug("tick");
-      }
     }
   }
 
@@ -264,6 +263,14 @@ export class Arbiter {
     const id = this.#freeId();
     const generation = this.#generation;
     const events = { onMessage: (message: WorkerMessage) => this.#onMessage(serial, message) };
+    // gunicorn's pre_fork runs before the worker exists: it sees no pid yet.
+    runHook(this.#o.hooks, "preFork", this.#o.log, this.#server(), {
+      id,
+      pid: 0,
+      generation,
+      workerClass: this.#o.workerClass,
+      log: this.#o.log,
+    });
     const handle = this.#o.workerClass === "process"
       ? spawnProcessWorker(this.#hub!, events)
       : spawnThreadWorker(events);
@@ -282,7 +289,6 @@ export class Arbiter {
       trace: this.#o.workerClass === "thread" ? new SharedArrayBuffer(TRACE_BYTES) : undefined,
     };
     this.#workers.set(serial, worker);
-    runHook(this.#o.hooks, "preFork", this.#o.log, this.#server(), this.#info(worker));
     this.#o.log.info(`Booting worker ${id} (${this.#o.workerClass}, pid ${handle.pid})`);
     const message: MasterMessage = {
       type: "start",
@@ -363,7 +369,7 @@ export class Arbiter {
   async #onExit(serial: number, exit: { code?: number; signal?: string; error?: unknown }) {
     const worker = this.#workers.get(serial);
     if (!worker) return;
-    this.#workers.delete(serial);
+    worker.state = "draining";
     const log = this.#o.log;
     if (!worker.expected) {
       const how = exit.error !== undefined
@@ -375,6 +381,7 @@ export class Arbiter {
     }
     await runHook(this.#o.hooks, "childExit", log, this.#server(), this.#info(worker));
     await runHook(this.#o.hooks, "workerExit", log, this.#server(), this.#info(worker));
+    this.#workers.delete(serial);
     this.#wake?.();
   }
 
@@ -404,7 +411,10 @@ export class Arbiter {
       worker.expected = true;
       worker.hung = true;
       worker.state = "draining";
-      worker.handle.kill();
+      // If its event loop still turns (stuck on I/O, not on CPU), it runs workerAbort first.
+      worker.handle.send({ type: "abort" });
+      const handle = worker.handle;
+      setTimeout(() => handle.kill(), ABORT_GRACE);
       // A terminated thread stuck in JavaScript runs on: its core comes back only when the
       // process exits (its handle reports it ended at once, so nothing waits for it).
       if (this.#o.workerClass === "thread") reclaim = true;

@@ -55,7 +55,9 @@ export type MasterMessage =
     graceful: number;
   }
   | { type: "reopen-logs" }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** The worker timed out: run its abort hook if it still can, then exit. */
+  | { type: "abort" };
 
 /** Worker → master. */
 export type WorkerMessage =
@@ -102,6 +104,10 @@ export interface RunningProgram {
   drain(graceful: number): Promise<void>;
   /** Reopens log files (USR1). */
   reopenLogs?(): void;
+  /** A quick stop (INT/QUIT) reached the worker: gunicorn's worker_int. */
+  interrupt?(): Promise<void>;
+  /** The master aborts the worker for a timeout: gunicorn's worker_abort. */
+  abort?(): Promise<void>;
 }
 
 /**

@@ -116,12 +116,37 @@ export async function serveApp(
       key: "access_log_format",
     });
   }
-  const log = openLog(settings.errorLogfile === "-" ? "-" : absolute(settings.errorLogfile, cwd), {
-    level: settings.logLevel as AppProgramConfig["logLevel"],
-    tag: "master",
-    stream: "stderr",
-  });
-  const hooks = await loadHooks(absolute(settings.hooks, cwd));
+  if (settings.protected) {
+    for (const key of ["headerTimeout", "bodyTimeout", "keepAlive", "gracefulTimeout"] as const) {
+      if (!(settings[key] > 0)) {
+        const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        throw new ConfigError(`must be more than 0 with --protected, got ${settings[key]}`, {
+          file: `--${flag}`,
+          key: flag,
+        });
+      }
+    }
+  }
+  const log = (() => {
+    try {
+      return openLog(settings.errorLogfile === "-" ? "-" : absolute(settings.errorLogfile, cwd), {
+        level: settings.logLevel as AppProgramConfig["logLevel"],
+        tag: "master",
+        stream: "stderr",
+      });
+    } catch (error) {
+      throw new ConfigError((error as Error).message, {
+        file: "--error-logfile",
+        key: "error_logfile",
+      });
+    }
+  })();
+  let hooks;
+  try {
+    hooks = await loadHooks(absolute(settings.hooks, cwd));
+  } catch (error) {
+    throw new ConfigError((error as Error).message, { file: "--hooks", key: "hooks" });
+  }
   if (settings.checkConfig) {
     await loadApp(settings.app, { cwd });
     log.info(`Config OK: "${settings.app}" loads, the hooks load, the settings are valid`);

@@ -117,7 +117,10 @@ export function runWorker(channel: Channel): Promise<void> {
         end(message.graceful);
         break;
       case "stop":
-        end(undefined);
+        Promise.resolve(program?.interrupt?.()).finally(() => end(undefined));
+        break;
+      case "abort":
+        Promise.resolve(program?.abort?.()).finally(() => end(undefined));
         break;
       case "reopen-logs":
         program?.reopenLogs?.();
