@@ -97,8 +97,14 @@ export function defineApp(app: App, options: { log?: Logger } = {}): AppObject {
     });
   };
   const defined: AppObject = {
-    async fetch(request, info) {
-      if (isContext(info)) return await inner.fetch(request, info);
+    fetch(request, info) {
+      // Under an ngw2f server: straight through, no extra await.
+      if (isContext(info)) return inner.fetch(request, info);
+      return underDenoServe(request, info);
+    },
+  };
+  const underDenoServe = async (request: Request, info: Deno.ServeHandlerInfo) => {
+    {
       const ctx = standalone(request, info);
       if (inner.startup) {
         started ??= Promise.resolve(inner.startup({
@@ -114,7 +120,7 @@ export function defineApp(app: App, options: { log?: Logger } = {}): AppObject {
         await started;
       }
       return await inner.fetch(request, ctx);
-    },
+    }
   };
   if (inner.startup) defined.startup = inner.startup;
   if (inner.shutdown) defined.shutdown = inner.shutdown;

@@ -256,7 +256,11 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       cause: error,
     });
   }
-  const addrs = listeners.map((listener) => listener.addr);
+  // A unix listener is bound to a fresh name and renamed: report the path clients use.
+  const addrs: Deno.Addr[] = listeners.map((listener, i) => {
+    const bind = settings.bind[i];
+    return bind.transport === "unix" ? { transport: "unix", path: bind.path } : listener.addr;
+  });
   const serverName = settings.serverName ??
     ("hostname" in addrs[0] ? addrs[0].hostname : "localhost");
 
@@ -291,7 +295,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   };
 
   const accept = async (listener: Deno.Listener) => {
-    const serverAddr = listener.addr;
+    const serverAddr = addrs[listeners.indexOf(listener)];
     const defaultHost = "hostname" in serverAddr ? formatAddr(serverAddr) : serverName;
     const scheme = "http";
     const handler = async (request: Request, info: ExchangeInfo, conn: Deno.Conn) => {

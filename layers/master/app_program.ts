@@ -99,11 +99,12 @@ function tooLarge(status: number, text: string): Response {
 /** The limits `Deno.serve` cannot enforce while parsing, checked on the parsed request. */
 function checkLimits(request: Request, config: AppProgramConfig): Response | undefined {
   const url = request.url;
-  const target = url.length - url.indexOf("/", url.indexOf("//") + 2);
-  if (
-    config.limitRequestLine > 0 && request.method.length + target + 10 > config.limitRequestLine
-  ) {
-    return tooLarge(414, "URI Too Long");
+  // The whole URL is longer than its target: when it fits, the request line does too.
+  if (config.limitRequestLine > 0 && url.length + 17 > config.limitRequestLine) {
+    const target = url.length - url.indexOf("/", url.indexOf("//") + 2);
+    if (request.method.length + target + 10 > config.limitRequestLine) {
+      return tooLarge(414, "URI Too Long");
+    }
   }
   if (config.checkFields && (config.limitRequestFields > 0 || config.limitRequestFieldSize > 0)) {
     let fields = 0;
@@ -173,84 +174,88 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   const app = await loadApp(config.app, { cwd: config.cwd });
   let requests = 0;
   const running = new Set<{ request: Request; since: number }>();
-  const wrapped = wrap(app, { config, hooks, worker, log, format, accessSink, ctx });
+  const decorated = decorate(app);
+  // A clock read per request costs; a timeout report needs the time to within 50 ms only.
+  const clock = { now: Date.now() };
+  const ticker = setInterval(() => clock.now = Date.now(), 50);
+  Deno.unrefTimer(ticker);
+  const allowed = config.forwardedAllowIps;
+  // Process workers cannot share memory with the master: they list requests in heartbeats.
+  const listRunning = config.workerClass === "process";
 
   const binds = config.bind.map((b) => parseBind(b));
   let program: RunningProgram;
   if (config.protected) {
-    program = await startProtected(wrapped, binds, config, ctx, log);
+    // The gateway core builds the context; the bookkeeping wraps the app.
+    const tracked: AppObject = {
+      startup: app.startup,
+      shutdown: app.shutdown,
+      async fetch(request, requestCtx) {
+        if (allowed.length > 0 && requestCtx.scheme === "http") {
+          const forwarded = forwardedHttps(request, requestCtx, allowed);
+          if (forwarded) [request, requestCtx] = forwarded;
+        }
+        const entry = enter(request);
+        try {
+          return await decorated.fetch(request, requestCtx);
+        } finally {
+          leave(entry);
+        }
+      },
+    };
+    program = await startProtected(tracked, binds, config, ctx, log);
   } else {
-    program = await startFast(wrapped, binds, config, ctx, log);
+    program = await startFast(decorated, binds, config, ctx, log);
   }
   await runHook(hooks, "postWorkerInit", log, worker);
   program.interrupt = () => runHook(hooks, "workerInt", log, worker);
   program.abort = () => runHook(hooks, "workerAbort", log, worker);
   return program;
 
-  // --- the two cores share the per-request wrapper below ---
-  function wrap(
-    inner: AppObject,
-    env: {
-      config: AppProgramConfig;
-      hooks: Hooks;
-      worker: WorkerInfo;
-      log: Logger;
-      format: ReturnType<typeof createAccessFormatter> | null;
-      accessSink: Logger | null;
-      ctx: ProgramContext;
-    },
-  ): AppObject {
-    const { preRequest, postRequest } = env.hooks;
-    const allowed = env.config.forwardedAllowIps;
-    const trustsForwarding = allowed.length > 0;
-    const { format, accessSink } = env;
-    const maxRequests = env.config.maxRequests;
-    // Process workers cannot share memory with the master: they list requests in heartbeats.
-    const listRunning = env.config.workerClass === "process";
-    const decorated = preRequest || postRequest || (format && accessSink);
+  /** Notes a request as started (shared-memory trace, heartbeat list); see `leave`. */
+  function enter(request: Request): { token: number; request: Request; since: number } {
+    const since = clock.now;
+    const entry = { token: ctx.beginRequest(request.method, request.url, since), request, since };
+    if (listRunning) running.add(entry);
+    return entry;
+  }
+
+  /** Notes a request as done, and asks for a replacement after max-requests. */
+  function leave(entry: { token: number; request: Request; since: number }): void {
+    ctx.endRequest(entry.token);
+    if (listRunning) running.delete(entry);
+    if (++requests === config.maxRequests) {
+      log.info(`Served ${requests} requests (max-requests): asking to be replaced`);
+      ctx.retire(`served ${requests} requests (max-requests)`);
+    }
+  }
+
+  /** The app with the request hooks and the access log around it, when there are any. */
+  function decorate(inner: AppObject): AppObject {
+    const { preRequest, postRequest } = hooks;
+    if (!preRequest && !postRequest && !(format && accessSink)) return inner;
     return {
       startup: inner.startup,
       shutdown: inner.shutdown,
       async fetch(request, requestCtx) {
-        if (trustsForwarding && requestCtx.scheme === "http") {
-          const forwarded = forwardedHttps(request, requestCtx, allowed);
-          if (forwarded) [request, requestCtx] = forwarded;
-        }
         const since = Date.now();
-        const url = request.url;
-        const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
-        const token = env.ctx.beginRequest(request.method, path, since);
-        const entry = listRunning ? { request, since } : undefined;
-        if (entry) running.add(entry);
-        try {
-          if (!decorated) return await inner.fetch(request, requestCtx);
-          if (preRequest) await runHook(env.hooks, "preRequest", env.log, env.worker, request);
-          const response = await inner.fetch(request, requestCtx);
-          if (postRequest) {
-            await runHook(env.hooks, "postRequest", env.log, env.worker, request, response);
-          }
-          if (format && accessSink) {
-            const bytes = Number(response.headers.get("content-length") ?? 0) || 0;
-            accessSink.info(format({
-              remoteAddr: requestCtx.remoteAddr,
-              request,
-              protocol: requestCtx.protocol,
-              status: response.status,
-              bytes,
-              durationMs: Date.now() - since,
-              workerId: env.worker.id,
-              responseHeaders: response.headers,
-            }));
-          }
-          return response;
-        } finally {
-          env.ctx.endRequest(token);
-          if (entry) running.delete(entry);
-          if (++requests === maxRequests) {
-            env.log.info(`Served ${requests} requests (max-requests): asking to be replaced`);
-            env.ctx.retire(`served ${requests} requests (max-requests)`);
-          }
+        if (preRequest) await runHook(hooks, "preRequest", log, worker, request);
+        const response = await inner.fetch(request, requestCtx);
+        if (postRequest) await runHook(hooks, "postRequest", log, worker, request, response);
+        if (format && accessSink) {
+          const bytes = Number(response.headers.get("content-length") ?? 0) || 0;
+          accessSink.info(format({
+            remoteAddr: requestCtx.remoteAddr,
+            request,
+            protocol: requestCtx.protocol,
+            status: response.status,
+            bytes,
+            durationMs: Date.now() - since,
+            workerId: worker.id,
+            responseHeaders: response.headers,
+          }));
         }
+        return response;
       },
     };
   }
@@ -295,8 +300,15 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     for (const address of addresses) {
       // A unix path takes one listener: the first worker owns it.
       if (address.transport === "unix" && context.workerId !== 1) continue;
-      const scheme = "cert" in tls ? "https" : "http";
+      const scheme: "http" | "https" = "cert" in tls ? "https" : "http";
       const serverName = address.transport === "tcp" ? address.hostname : "localhost";
+      // Built once per listener, not per request.
+      const serverAddr: Deno.Addr = address.transport === "tcp"
+        ? { transport: "tcp", hostname: address.hostname, port: address.port }
+        : { transport: "unix", path: address.path };
+      const waitUntil = (promise: Promise<unknown>) => {
+        promise.catch((error) => errorLog.error("A waitUntil() promise failed", error));
+      };
       const handler = async (request: Request, info: Deno.ServeHandlerInfo<Deno.Addr>) => {
         const refused = checkLimits(request, settings);
         if (refused) return refused;
@@ -313,17 +325,24 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
             body: limitBody(request.body, settings.limitRequestBody),
           });
         }
+        let requestScheme: "http" | "https" = scheme;
+        if (
+          allowed.length > 0 && scheme === "http" && trusted(info.remoteAddr, allowed) &&
+          isHttpsForwarded(request)
+        ) {
+          request = new Request("https" + request.url.slice(request.url.indexOf(":")), request);
+          requestScheme = "https";
+        }
         inflight++;
+        const entry = enter(request);
         try {
           return await appObject.fetch(
             request,
             createContext({
               remoteAddr: info.remoteAddr,
               completed: info.completed,
-              serverAddr: address.transport === "tcp"
-                ? { transport: "tcp", hostname: address.hostname, port: address.port }
-                : { transport: "unix", path: address.path },
-              scheme,
+              serverAddr,
+              scheme: requestScheme,
               protocol: "HTTP/1.1",
               serverName,
               rootPath: "",
@@ -332,9 +351,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
               // Deno.serve builds request.signal on first access: pay only when it is used.
               signal: () => request.signal,
               log: errorLog,
-              waitUntil: (promise) => {
-                promise.catch((error) => errorLog.error("A waitUntil() promise failed", error));
-              },
+              waitUntil,
             }),
           );
         } catch (error) {
@@ -353,6 +370,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
           });
         } finally {
           inflight--;
+          leave(entry);
         }
       };
       const start = (
@@ -462,6 +480,18 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   }
 }
 
+/** Whether `addr` may say the original scheme (gunicorn's forwarded_allow_ips). */
+function trusted(addr: Deno.Addr, allowed: string[]): boolean {
+  const remote = "hostname" in addr ? addr.hostname : "unix";
+  return allowed.includes(remote) || allowed.includes("*");
+}
+
+/** Whether the request says, through X-Forwarded-Proto, that it came over HTTPS. */
+function isHttpsForwarded(request: Request): boolean {
+  const proto = request.headers.get("x-forwarded-proto");
+  return proto !== null && proto.split(",")[0].trim().toLowerCase() === "https";
+}
+
 /**
  * A request a trusted proxy says arrived over HTTPS (`X-Forwarded-Proto: https`), as gunicorn's
  * `forwarded_allow_ips`: the request's URL and `ctx.scheme` become https.
@@ -471,10 +501,7 @@ function forwardedHttps(
   ctx: Context,
   allowed: string[],
 ): [Request, Context] | undefined {
-  const proto = request.headers.get("x-forwarded-proto");
-  if (proto === null || proto.split(",")[0].trim().toLowerCase() !== "https") return undefined;
-  const remote = "hostname" in ctx.remoteAddr ? ctx.remoteAddr.hostname : "unix";
-  if (!allowed.includes("*") && !allowed.includes(remote)) return undefined;
+  if (!trusted(ctx.remoteAddr, allowed) || !isHttpsForwarded(request)) return undefined;
   const url = "https" + request.url.slice(request.url.indexOf(":"));
   return [
     new Request(url, request),

@@ -91,7 +91,7 @@ export interface ProgramContext {
   /** Asks the master for a replacement; this worker drains once it is ready. */
   retire(reason: string): void;
   /** Notes the request the worker starts on (at `since`); returns a token for `endRequest`. */
-  beginRequest(method: string, path: string, since: number): number;
+  beginRequest(method: string, url: string, since: number): number;
   /** Clears the note when the request with that token is done. */
   endRequest(token: number): void;
 }

@@ -142,12 +142,20 @@ function tracer(trace: SharedArrayBuffer | undefined) {
   const since = new Float64Array(trace, 8, 1);
   const bytes = new Uint8Array(trace, 16, TRACE_BYTES - 16);
   let serial = 0;
+  let lastMethod = "";
+  let lastUrl = "";
   return {
-    beginRequest(method: string, path: string, at: number): number {
-      const { written } = encoder.encodeInto(`${method} ${path}`, bytes);
+    beginRequest(method: string, url: string, at: number): number {
+      // The same request as the last one is already written (a hot path under load).
+      if (url !== lastUrl || method !== lastMethod) {
+        const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+        const { written } = encoder.encodeInto(`${method} ${path}`, bytes);
+        Atomics.store(ints, 0, written);
+        lastMethod = method;
+        lastUrl = url;
+      }
       since[0] = at;
       ints[1] = ++serial;
-      Atomics.store(ints, 0, written);
       return serial;
     },
     endRequest(token: number) {
