@@ -21,6 +21,8 @@ export interface ExchangeRecord {
   status: number;
   bytes: number;
   ok: boolean;
+  /** `Date.now()` when the request head had arrived. */
+  started: number;
 }
 
 /** Settings of the connection loop. */
@@ -136,6 +138,7 @@ async function exchange(
   url: string,
   options: Http1Options,
 ): Promise<boolean> {
+  const started = Date.now();
   const controller = new AbortController();
   const abort = (reason: unknown = new Deno.errors.ConnectionReset("the client went away")) =>
     controller.abort(reason);
@@ -207,6 +210,7 @@ async function exchange(
     state.abort = undefined;
     settle(false);
     options.onExchange?.({
+      started,
       request,
       protocol: head.protocol,
       status: bodyError.status,
@@ -245,7 +249,7 @@ async function exchange(
   } finally {
     state.abort = undefined;
     settle(ok);
-    options.onExchange?.({ request, protocol: head.protocol, status, bytes, ok });
+    options.onExchange?.({ request, protocol: head.protocol, status, bytes, ok, started });
   }
   if (keepAlive && !source.done) {
     // Up to DRAIN_LIMIT of an unread body is read and dropped; past it the connection closes.

@@ -66,6 +66,7 @@ export {
 } from "./classic.ts";
 export { validate, ValidationError } from "./validate.ts";
 export {
+  type AccessLogEntry,
   type ResolvedServeOptions,
   resolveServeOptions,
   serve,

@@ -8,7 +8,7 @@
 import { type ConnState, type ExchangeInfo, serveConnection } from "./_http1.ts";
 import { ProtocolError } from "./_conn_reader.ts";
 import { formatAddr, parseBind } from "./bind.ts";
-import { formatCombined } from "./access_log.ts";
+import { type AccessRecord, formatCombined } from "./access_log.ts";
 import { toAppObject } from "./app.ts";
 import { bindUnix, type UnixBinding } from "./unix_socket.ts";
 import { createContext } from "./context.ts";
@@ -24,6 +24,8 @@ export interface ServeOptions {
   log?: Logger;
   /** The access log (nginx `combined` lines); `null` turns it off; default `log`. */
   accessLog?: Logger | null;
+  /** Formats each access log line; default nginx's `combined` ({@linkcode formatCombined}). */
+  accessFormat?: (entry: AccessLogEntry) => string;
   /** The server name apps see as `ctx.serverName`; default the first bind's host. */
   serverName?: string;
   /** The mount point apps see as `ctx.rootPath` (WSGI's SCRIPT_NAME); default `""`. */
@@ -61,6 +63,14 @@ export interface ServeOptions {
   signal?: AbortSignal;
 }
 
+/** One answered request as an access log formatter sees it. */
+export interface AccessLogEntry extends AccessRecord {
+  /** Milliseconds from the request head to the end of the response. */
+  durationMs: number;
+  /** The worker that answered. */
+  workerId: number;
+}
+
 /** A running server. */
 export interface Server {
   /** The addresses it listens on (port 0 resolved to the real port). */
@@ -85,10 +95,11 @@ export interface ServerStats {
 
 /** {@linkcode ServeOptions} with every default filled in and every value checked. */
 export type ResolvedServeOptions =
-  & Required<Omit<ServeOptions, "signal" | "bind" | "accessLog" | "serverName">>
+  & Required<Omit<ServeOptions, "signal" | "bind" | "accessLog" | "serverName" | "accessFormat">>
   & {
     bind: ReturnType<typeof parseBind>[];
     accessLog: Logger | null;
+    accessFormat: (entry: AccessLogEntry) => string;
     serverName: string | undefined;
     signal: AbortSignal | undefined;
   };
@@ -151,6 +162,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     bind,
     log,
     accessLog: options.accessLog === undefined ? log : options.accessLog,
+    accessFormat: options.accessFormat ?? formatCombined,
     serverName: options.serverName,
     rootPath,
     workerId,
@@ -363,7 +375,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         maxFieldSize: settings.maxFieldSize,
         maxBodySize: settings.maxBodySize,
         onExchange: accessLog
-          ? (record) => accessLog.info(formatCombined({ ...record, remoteAddr: conn.remoteAddr }))
+          ? (record) =>
+            accessLog.info(settings.accessFormat({
+              ...record,
+              remoteAddr: conn.remoteAddr,
+              durationMs: Date.now() - record.started,
+              workerId: settings.workerId,
+            }))
           : undefined,
         onRejected: (status, reason) =>
           log.info(`Rejected a request from ${formatAddr(conn.remoteAddr)}: ${status} ${reason}`),

@@ -174,7 +174,8 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   const app = await loadApp(config.app, { cwd: config.cwd });
   let requests = 0;
   const running = new Set<{ request: Request; since: number }>();
-  const decorated = decorate(app);
+  // The protected core writes the access log itself, with the bytes really sent.
+  const decorated = decorate(app, !config.protected);
   // A clock read per request costs; a timeout report needs the time to within 50 ms only.
   const clock = { now: Date.now() };
   const ticker = setInterval(() => clock.now = Date.now(), 50);
@@ -231,9 +232,10 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   }
 
   /** The app with the request hooks and the access log around it, when there are any. */
-  function decorate(inner: AppObject): AppObject {
+  function decorate(inner: AppObject, logAccess: boolean): AppObject {
     const { preRequest, postRequest } = hooks;
-    if (!preRequest && !postRequest && !(format && accessSink)) return inner;
+    const access = logAccess && format && accessSink ? { format, accessSink } : undefined;
+    if (!preRequest && !postRequest && !access) return inner;
     return {
       startup: inner.startup,
       shutdown: inner.shutdown,
@@ -242,9 +244,10 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
         if (preRequest) await runHook(hooks, "preRequest", log, worker, request);
         const response = await inner.fetch(request, requestCtx);
         if (postRequest) await runHook(hooks, "postRequest", log, worker, request, response);
-        if (format && accessSink) {
+        if (access) {
+          // The default core cannot see the bytes written: the declared length stands for them.
           const bytes = Number(response.headers.get("content-length") ?? 0) || 0;
-          accessSink.info(format({
+          access.accessSink.info(access.format({
             remoteAddr: requestCtx.remoteAddr,
             request,
             protocol: requestCtx.protocol,
@@ -447,7 +450,8 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
           bind: config.bind[addresses.indexOf(address)],
           reusePort: true,
           log: errorLog,
-          accessLog: null,
+          accessLog: accessSink,
+          ...(format ? { accessFormat: format } : {}),
           workerId: context.workerId,
           workerCount: context.workerCount,
           headerTimeout: settings.headerTimeout,
