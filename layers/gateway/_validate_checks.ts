@@ -81,8 +81,9 @@ export function checkServer(request: unknown, ctx: unknown): string[] {
   }
   if (c.scheme !== "http" && c.scheme !== "https") {
     found.push(`ctx.scheme is ${show(c.scheme)}, not "http" or "https"`);
-  } else if (url && url.protocol !== `${c.scheme}:`) {
-    found.push(`ctx.scheme is "${c.scheme}" but request.url is ${url.protocol.slice(0, -1)}`);
+  } else if (url && url.protocol === "https:" && c.scheme !== "https") {
+    // (An http URL with an https scheme is a request a trusted proxy received over TLS.)
+    found.push(`ctx.scheme is "${c.scheme}" but request.url is https`);
   }
   if (typeof c.protocol !== "string" || !PROTOCOLS.has(c.protocol)) {
     found.push(`ctx.protocol is ${show(c.protocol)}, not HTTP/1.0, HTTP/1.1, HTTP/2 or HTTP/3`);

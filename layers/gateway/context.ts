@@ -13,8 +13,8 @@ export interface ContextInit {
   remoteAddr: Deno.Addr;
   /** The local address the connection arrived on. */
   serverAddr: Deno.Addr;
-  /** `"https"` for TLS connections. */
-  scheme: "http" | "https";
+  /** `"https"` for TLS connections; a function is called on first use (for lazy checks). */
+  scheme: "http" | "https" | (() => "http" | "https");
   /** The request line's HTTP version. */
   protocol: HttpProtocol;
   /** The configured server name. */
@@ -41,8 +41,8 @@ class GatewayContext implements Context {
   readonly [BRAND] = true;
   readonly remoteAddr: Deno.Addr;
   readonly completed: Promise<void>;
-  readonly scheme: "http" | "https";
   readonly protocol: HttpProtocol;
+  #scheme: "http" | "https" | (() => "http" | "https");
   readonly serverAddr: Deno.Addr;
   readonly serverName: string;
   readonly rootPath: string;
@@ -56,7 +56,7 @@ class GatewayContext implements Context {
   constructor(init: ContextInit) {
     this.remoteAddr = init.remoteAddr;
     this.completed = init.completed;
-    this.scheme = init.scheme;
+    this.#scheme = init.scheme;
     this.protocol = init.protocol;
     this.serverAddr = init.serverAddr;
     this.serverName = init.serverName;
@@ -66,6 +66,11 @@ class GatewayContext implements Context {
     this.#signal = init.signal;
     this.log = init.log;
     this.#waitUntil = init.waitUntil;
+  }
+
+  get scheme(): "http" | "https" {
+    if (typeof this.#scheme === "function") this.#scheme = this.#scheme();
+    return this.#scheme;
   }
 
   get signal(): AbortSignal {

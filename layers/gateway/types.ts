@@ -30,7 +30,11 @@ export interface Context extends Deno.ServeHandlerInfo {
   readonly remoteAddr: Deno.Addr;
   /** Settles once the response has been sent; rejects with `Deno.errors.Interrupted` if it could not be. */
   readonly completed: Promise<void>;
-  /** `"https"` when the connection is TLS, else `"http"` (the reference server is plain HTTP). */
+  /**
+   * `"https"` when the connection is TLS, or when a trusted proxy says the client used HTTPS
+   * (`X-Forwarded-Proto`, checked on first read); else `"http"`. `request.url` keeps the scheme
+   * of the last hop, as under `deno serve`.
+   */
   readonly scheme: "http" | "https";
   /** The HTTP version of the request line (WSGI's SERVER_PROTOCOL). */
   readonly protocol: HttpProtocol;

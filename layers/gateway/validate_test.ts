@@ -59,6 +59,7 @@ function handMade(overrides: Record<string, unknown>): Context {
   return {
     ...base,
     signal: base.signal,
+    scheme: base.scheme,
     state: base.state,
     waitUntil: base.waitUntil,
     ...overrides,
@@ -331,9 +332,18 @@ Deno.test("validate() in log mode lets a bad server context through to the app",
 });
 
 Deno.test("validate() reports a ctx.scheme that does not match the request URL", async () => {
-  assert.deepEqual(await serverViolations(testContext({ scheme: "https" })), [
-    'ctx.scheme is "https" but request.url is http',
-  ]);
+  // An https URL must come with the https scheme; the reverse is a request a trusted proxy took
+  // over TLS (the URL keeps the last hop's scheme).
+  assert.deepEqual(
+    await serverViolations(testContext({ scheme: "http" }), new Request("https://x/")),
+    ['ctx.scheme is "http" but request.url is https'],
+  );
+  const forwarded = await validate(() =>
+    new Response("ok", { headers: { "content-type": "text/plain" } })
+  )
+    .fetch(get(), testContext({ scheme: "https" }));
+  assert.equal(forwarded.status, 200);
+  await forwarded.body?.cancel();
   assert.deepEqual(await serverViolations(handMade({ scheme: "ftp" })), [
     'ctx.scheme is "ftp", not "http" or "https"',
   ]);
