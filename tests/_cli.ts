@@ -225,3 +225,19 @@ export function parseResponse(text: string): {
   }
   return { statusLine, headers, body: text.slice(end + 4) };
 }
+
+/**
+ * Whether zero-loss reloads can be tested here: the kernel must move connections queued on a
+ * closing reusePort listener (net.ipv4.tcp_migrate_req), on already or turned on by the master
+ * (which needs root).
+ */
+export function canMigrate(): boolean {
+  const path = "/proc/sys/net/ipv4/tcp_migrate_req";
+  try {
+    if (Deno.readTextFileSync(path).trim() === "1") return true;
+    Deno.openSync(path, { write: true }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}

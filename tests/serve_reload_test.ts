@@ -1,7 +1,7 @@
 // End-to-end: reloads and upgrades under load lose nothing; a hung worker is replaced.
 
 import assert from "node:assert/strict";
-import { startCli } from "./_cli.ts";
+import { canMigrate, startCli } from "./_cli.ts";
 
 const APP = "tests/fixtures/reload_app.ts";
 
@@ -51,13 +51,18 @@ async function load(
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const NO_MIGRATION = !canMigrate();
+
 // The protected core loses nothing on a reload: its listeners close right after an accept
 // returns (none in flight), the kernel moves what is still queued to the new workers
 // (net.ipv4.tcp_migrate_req, which the master turns on), and a connection accepted just before
 // the close still gets its first request served.
 for (const workerClass of ["thread", "process"] as const) {
   const core = "--protected";
-  Deno.test(`ngw2f serve -k ${workerClass} ${core}: HUP under load loses no request`, async () => {
+  Deno.test({
+    name: `ngw2f serve -k ${workerClass} ${core}: HUP under load loses no request`,
+    ignore: NO_MIGRATION,
+  }, async () => {
     await using cli = await startCli([
       "serve",
       core,
@@ -137,7 +142,10 @@ async function readPid(path: string, not?: number): Promise<number> {
   throw new Error(`No pid in ${path}`);
 }
 
-Deno.test("ngw2f serve: USR2 starts a new master on the same port; TERM to the old loses nothing", async () => {
+Deno.test({
+  name: "ngw2f serve: USR2 starts a new master on the same port; TERM to the old loses nothing",
+  ignore: NO_MIGRATION,
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-usr2-" });
   const pidFile = `${dir}/master.pid`;
   let newPid = 0;

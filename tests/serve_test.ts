@@ -7,7 +7,7 @@
 // socket in a fresh temporary directory, and is stopped by `await using` or a `finally`.
 
 import assert from "node:assert/strict";
-import { rawExchange, runCli, type RunningCli } from "./_cli.ts";
+import { canMigrate, rawExchange, runCli, type RunningCli } from "./_cli.ts";
 import {
   countLines,
   get,
@@ -240,7 +240,12 @@ Deno.test("serve: TTIN adds a worker and TTOU removes one", async () => {
 for (
   const [workerClass, ...extra] of [["thread", "--protected"], ["process", "--protected"]] as const
 ) {
-  Deno.test(`serve -k ${[workerClass, ...extra].join(" ")}: HUP replaces every worker without failing a request`, async () => {
+  Deno.test({
+    name: `serve -k ${
+      [workerClass, ...extra].join(" ")
+    }: HUP replaces every worker without failing a request`,
+    ignore: !canMigrate(),
+  }, async () => {
     await using cli = await serve(["-w", "2", "-k", workerClass, ...extra, APP]);
     const before = await load(cli.port, 40, 8);
     assert.deepEqual(before.errors, []);
