@@ -1,7 +1,41 @@
 // Shared by the bench/ scripts: start a server, drive it with wrk, measure the server's CPU and
 // memory from /proc, print and save a table. Load stays on loopback; every run is bounded.
 
+import { parseArgs } from "node:util";
+
 const decoder = new TextDecoder();
+
+/** The bench scripts' shared options: --seconds (≤ 30), --rounds (≤ 9), --connections, --only. */
+export function benchArgs(): {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  only?: string;
+} {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "5" },
+      rounds: { type: "string", default: "3" },
+      connections: { type: "string", default: "64" },
+      only: { type: "string" },
+    },
+  });
+  return {
+    seconds: Math.min(Number(values.seconds), 30),
+    rounds: Math.min(Number(values.rounds), 9),
+    connections: Number(values.connections),
+    only: values.only,
+  };
+}
+
+/** Whether a program is on the PATH (a case whose program is missing is skipped). */
+export function has(program: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${program}`] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
 const TICKS_PER_SECOND = 100;
 
 /** A server to measure. */

@@ -8,30 +8,19 @@
 // Needs wrk, and for the anchors nginx, gunicorn and python3-flask (Debian packages); a case
 // whose program is missing is skipped. Writes bench/results/gateway.md.
 
-import { parseArgs } from "node:util";
-import { type BenchCase, type BenchResult, measure, median, table } from "./_load.ts";
+import {
+  benchArgs,
+  type BenchCase,
+  type BenchResult,
+  has,
+  measure,
+  median,
+  table,
+} from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "5" },
-    rounds: { type: "string", default: "3" },
-    connections: { type: "string", default: "64" },
-    only: { type: "string" },
-  },
-});
-const seconds = Math.min(Number(values.seconds), 30);
-const rounds = Math.min(Number(values.rounds), 9);
-const connections = Number(values.connections);
+const { seconds, rounds, connections, only } = benchArgs();
 const deno = Deno.execPath();
-
-function has(program: string): boolean {
-  try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${program}`] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 const ngw2f = (app: string, extra: string[] = []): BenchCase["args"] => (port) => [
   "run",
@@ -124,7 +113,7 @@ if (has("nginx")) {
   });
 }
 
-const selected = values.only ? cases.filter((c) => c.name.includes(values.only!)) : cases;
+const selected = only ? cases.filter((c) => c.name.includes(only!)) : cases;
 const results: BenchResult[] = [];
 for (const bench of selected) {
   const runs: BenchResult[] = [];

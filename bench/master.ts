@@ -13,30 +13,11 @@
 // python3-flask (Debian packages); a case whose program is missing is skipped. Run by hand, not
 // in CI. Writes bench/results/master.md.
 
-import { parseArgs } from "node:util";
-import { type BenchCase, type BenchResult, measure, median } from "./_load.ts";
+import { benchArgs, type BenchCase, type BenchResult, has, measure, median } from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "5" },
-    rounds: { type: "string", default: "3" },
-    connections: { type: "string", default: "64" },
-    only: { type: "string" },
-  },
-});
-const seconds = Math.min(Number(values.seconds), 30);
-const rounds = Math.min(Number(values.rounds), 9);
-const connections = Number(values.connections);
+const { seconds, rounds, connections, only } = benchArgs();
 const deno = Deno.execPath();
-
-function has(program: string): boolean {
-  try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${program}`] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 /** A case and the worker count its ratios are taken at. */
 interface MasterCase extends BenchCase {
@@ -132,11 +113,11 @@ for (const workers of [1, 2]) {
   if (has("nginx")) cases.push(nginx(workers));
 }
 
-const selected = values.only
+const selected = only
   ? cases.filter((c) =>
-    c.name.includes(values.only!) ||
+    c.name.includes(only!) ||
     (c.name === anchorName(c.workers) &&
-      cases.some((o) => o.workers === c.workers && o.name.includes(values.only!)))
+      cases.some((o) => o.workers === c.workers && o.name.includes(only!)))
   )
   : cases;
 
@@ -210,7 +191,7 @@ const machine = `${cpu} (${navigator.hardwareConcurrency} cores), ${versions[0]}
   (versions[2] ? `, gunicorn ${versions[2]}` : "") +
   (versions[3] ? `, Flask ${versions[3]}` : "");
 const command = `deno run -A bench/master.ts --seconds ${seconds} --rounds ${rounds} ` +
-  `--connections ${connections}${values.only ? ` --only '${values.only}'` : ""}`;
+  `--connections ${connections}${only ? ` --only '${only}'` : ""}`;
 const highlights = [
   reading("ngw2f serve -w1"),
   reading("ngw2f serve -w2"),

@@ -16,6 +16,35 @@ export function cliCommand(): { cmd: string; args: string[] } {
   return { cmd: Deno.execPath(), args: ["run", "-A", `${ROOT}/main.ts`] };
 }
 
+/** Where and how a test runs the CLI. */
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+function spawnCli(args: string[], options: CliOptions): Deno.ChildProcess {
+  const { cmd, args: base } = cliCommand();
+  return new Deno.Command(cmd, {
+    args: [...base, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+}
+
+/** Whether a program is on the PATH (for tests that need one from Debian). */
+export function has(program: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${program}`], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
 /** What a finished CLI run printed and returned. */
 export interface CliResult {
   code: number;
@@ -26,17 +55,9 @@ export interface CliResult {
 /** Runs the CLI to completion (for commands that exit by themselves). */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: CliOptions = {},
 ): Promise<CliResult> {
-  const { cmd, args: base } = cliCommand();
-  const child = new Deno.Command(cmd, {
-    args: [...base, ...args],
-    cwd: options.cwd ?? ROOT,
-    env: { NO_COLOR: "1", ...options.env },
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
+  const child = spawnCli(args, options);
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
   const output = await child.output();
   clearTimeout(timer);
@@ -68,17 +89,9 @@ export interface RunningCli extends AsyncDisposable {
  */
 export async function startCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: CliOptions = {},
 ): Promise<RunningCli> {
-  const { cmd, args: base } = cliCommand();
-  const child = new Deno.Command(cmd, {
-    args: [...base, ...args],
-    cwd: options.cwd ?? ROOT,
-    env: { NO_COLOR: "1", ...options.env },
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
+  const child = spawnCli(args, options);
   let text = "";
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {

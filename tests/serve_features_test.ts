@@ -2,7 +2,7 @@
 // --max-worker-memory of `ngw2f serve`.
 
 import assert from "node:assert/strict";
-import { root, startCli } from "./_cli.ts";
+import { has, root, startCli } from "./_cli.ts";
 
 const APP = "tests/fixtures/echo_ctx_app.ts";
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -11,15 +11,6 @@ async function run(cmd: string, args: string[]): Promise<string> {
   const output = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   assert.ok(output.success, new TextDecoder().decode(output.stderr));
   return new TextDecoder().decode(output.stdout);
-}
-
-function has(program: string): boolean {
-  try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${program}`], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test({

@@ -7,6 +7,7 @@
  */
 
 import { AppLoadError, createLogger, HaltError } from "../gateway/mod.ts";
+import { jsonLineWriter, readJsonLines } from "./_json_lines.ts";
 import {
   type MasterMessage,
   type ProgramContext,
@@ -183,36 +184,16 @@ export function threadChannel(): Channel {
 /** The channel of a process worker: JSON lines over the master's private unix socket. */
 export async function processChannel(path: string, workerId: number): Promise<Channel> {
   const conn = await Deno.connect({ transport: "unix", path });
-  const encoder = new TextEncoder();
-  let queue = Promise.resolve();
-  const write = (value: unknown) => {
-    const bytes = encoder.encode(JSON.stringify(value) + "\n");
-    queue = queue.then(async () => {
-      let off = 0;
-      while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-    }).catch(() => {});
-  };
-  write({ type: "hello", workerId, pid: Deno.pid });
+  const writer = jsonLineWriter(() => conn);
+  writer.write({ type: "hello", workerId, pid: Deno.pid });
   return {
-    send: write,
+    send: writer.write,
     async listen(handler, onClose) {
-      const decoder = new TextDecoder();
-      let text = "";
-      try {
-        for await (const chunk of conn.readable) {
-          text += decoder.decode(chunk, { stream: true });
-          let nl;
-          while ((nl = text.indexOf("\n")) !== -1) {
-            const line = text.slice(0, nl);
-            text = text.slice(nl + 1);
-            if (line) handler(JSON.parse(line));
-          }
-        }
-      } catch { /* the master closed the socket */ }
+      await readJsonLines(conn, (value) => handler(value as MasterMessage));
       onClose();
     },
     exit(code) {
-      queue.finally(() => Deno.exit(code));
+      writer.flushed().finally(() => Deno.exit(code));
     },
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { jsonLineWriter, readJsonLines } from "./_json_lines.ts";
 import type { MasterMessage, WorkerMessage } from "./protocol.ts";
 import { THREAD_WORKER_NAME } from "./worker_entry.ts";
 
@@ -165,34 +166,14 @@ export function spawnProcessWorker(hub: ProcessHub, events: WorkerEvents): Worke
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  const encoder = new TextEncoder();
   let conn: Deno.Conn | undefined;
   let gone = false;
   const pending: MasterMessage[] = [];
-  let queue = Promise.resolve();
-  const write = (message: MasterMessage) => {
-    const bytes = encoder.encode(JSON.stringify(message) + "\n");
-    queue = queue.then(async () => {
-      let off = 0;
-      while (off < bytes.length) off += await conn!.write(bytes.subarray(off));
-    }).catch(() => {});
-  };
-  hub.expect(serial).then(async (c) => {
+  const writer = jsonLineWriter(() => conn!);
+  hub.expect(serial).then((c) => {
     conn = c;
-    for (const message of pending.splice(0)) write(message);
-    const decoder = new TextDecoder();
-    let text = "";
-    try {
-      for await (const chunk of c.readable) {
-        text += decoder.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = text.indexOf("\n")) !== -1) {
-          const line = text.slice(0, nl);
-          text = text.slice(nl + 1);
-          if (line) events.onMessage(JSON.parse(line));
-        }
-      }
-    } catch { /* the worker died */ }
+    for (const message of pending.splice(0)) writer.write(message);
+    return readJsonLines(c, (value) => events.onMessage(value as WorkerMessage));
   });
   const exited = child.status.then((status): WorkerExit => {
     gone = true;
@@ -205,7 +186,7 @@ export function spawnProcessWorker(hub: ProcessHub, events: WorkerEvents): Worke
     pid: child.pid,
     send(message) {
       if (gone) return;
-      if (conn) write(message);
+      if (conn) writer.write(message);
       else pending.push(message);
     },
     kill() {
