@@ -326,7 +326,7 @@ export const SETTINGS: readonly Setting[] = [
     doc: "How long a restart or shutdown waits for requests in flight", validate: seconds },
   { name: "keepAlive", flag: "keep-alive", env: ["NGW2F_KEEP_ALIVE"], toml: "keep_alive",
     type: "number", default: 5, arg: "SECONDS",
-    doc: "How long an idle keep-alive connection stays open", validate: seconds },
+    doc: "With --protected: how long an idle keep-alive connection stays open", validate: seconds },
   { name: "maxRequests", flag: "max-requests", env: ["NGW2F_MAX_REQUESTS"],
     toml: "max_requests", type: "int", default: 0, arg: "INT",
     doc: "Restart a worker after this many requests; 0 disables", validate: integer(0) },

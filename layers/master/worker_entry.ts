@@ -71,6 +71,7 @@ export function runWorker(channel: Channel): Promise<void> {
   };
 
   const start = async (message: Extract<MasterMessage, { type: "start" }>) => {
+    workerLabel = `worker ${message.workerId}`;
     const ctx: ProgramContext = {
       workerId: message.workerId,
       workerCount: message.workerCount,
@@ -201,15 +202,21 @@ export async function processChannel(path: string, workerId: number): Promise<Ch
 /** The name the master gives its thread workers (`new Worker(url, { name })`). */
 export const THREAD_WORKER_NAME = "ngw2f-worker";
 
+/** How this worker's own lines are tagged, once it knows its id. */
+let workerLabel = "worker";
+
 /** Logs what the app left uncaught instead of letting it end the worker. */
 export function keepWorkerAlive(): void {
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
-    createLogger({ tag: "worker" }).error("Uncaught error in a worker", event.error);
+    createLogger({ tag: `${Deno.pid}] [${workerLabel}` }).error("Uncaught error", event.error);
   });
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    createLogger({ tag: "worker" }).error("Unhandled rejection in a worker", event.reason);
+    createLogger({ tag: `${Deno.pid}] [${workerLabel}` }).error(
+      "Unhandled rejection",
+      event.reason,
+    );
   });
 }
 
