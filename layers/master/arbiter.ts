@@ -16,9 +16,9 @@ import {
   type WorkerMessage,
   type WorkerStats,
 } from "./protocol.ts";
+import { enableQueueMigration, startSuccessor, takeEnv } from "./_upgrade.ts";
 import {
   ProcessHub,
-  selfCommand,
   spawnProcessWorker,
   spawnThreadWorker,
   type WorkerHandle,
@@ -488,22 +488,14 @@ export class Arbiter {
       await Deno.rename(this.#pidFile, old).catch(() => {});
       this.#pidFile = old;
     }
-    const { cmd, args } = selfCommand();
-    const child = new Deno.Command(cmd, {
-      args: [...args, ...this.#o.args],
-      env: {
-        NGW2F_UPGRADE_FROM: String(Deno.pid),
-        NGW2F_UPGRADE_BINDS: JSON.stringify(this.#o.binds),
-        NGW2F_GENERATION: String(this.#generation + 1),
-        ...(retireSelf ? { NGW2F_RETIRE_OLD: "1" } : {}),
-      },
-      stdin: "null",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-    child.unref();
+    const pid = startSuccessor({
+      args: this.#o.args,
+      binds: this.#o.binds,
+      generation: this.#generation + 1,
+      retirePredecessor: retireSelf,
+    });
     log.info(
-      `Hot upgrade: started the new master (pid ${child.pid}); ` +
+      `Hot upgrade: started the new master (pid ${pid}); ` +
         (retireSelf ? "this one stops once it is ready" : "stop this one with TERM or WINCH"),
     );
   }
@@ -554,32 +546,5 @@ export class Arbiter {
         resolve();
       };
     });
-  }
-}
-
-/** Reads an environment variable meant for this process only, and removes it. */
-function takeEnv(name: string): string | undefined {
-  const value = Deno.env.get(name);
-  Deno.env.delete(name);
-  return value;
-}
-
-/**
- * Closing a `reusePort` listener resets the connections still queued on it unless the kernel
- * migrates them to the group's other listeners (`net.ipv4.tcp_migrate_req`, Linux ≥ 5.14, set per
- * network namespace). Reloads and upgrades close listeners, so the master turns it on when it
- * may, and says so when it may not.
- */
-function enableQueueMigration(log: Logger): void {
-  const path = "/proc/sys/net/ipv4/tcp_migrate_req";
-  try {
-    if (Deno.readTextFileSync(path).trim() === "1") return;
-    Deno.writeTextFileSync(path, "1");
-    log.info("Turned on net.ipv4.tcp_migrate_req: reloads hand queued connections on");
-  } catch {
-    log.warn(
-      "Cannot turn on net.ipv4.tcp_migrate_req (needs root): a reload may reset connections " +
-        "still queued on a retiring worker's socket",
-    );
   }
 }
