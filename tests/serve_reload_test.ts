@@ -1,7 +1,7 @@
 // End-to-end: reloads and upgrades under load lose nothing; a hung worker is replaced.
 
 import assert from "node:assert/strict";
-import { canMigrate, startCli } from "./_cli.ts";
+import { canMigrate, type RunningCli, startCli } from "./_cli.ts";
 
 const APP = "tests/fixtures/reload_app.ts";
 
@@ -51,6 +51,20 @@ async function load(
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Bounded load (8 clients) while the master is sent `reloads` HUPs, one after the other. */
+async function loadAcrossReloads(cli: RunningCli, reloads: number): Promise<LoadResult> {
+  const { promise: stop, resolve: done } = Promise.withResolvers<void>();
+  const running = load(cli.port, { clients: 8, stop, maxRequests: 40_000 });
+  for (let generation = 2; generation <= reloads + 1; generation++) {
+    await delay(500);
+    cli.child.kill("SIGHUP");
+    await cli.waitFor(`Reload done: generation ${generation} serving`, 20_000);
+  }
+  await delay(700);
+  done();
+  return await running;
+}
+
 /**
  * No accepted connection may fail. A SYN that reaches a listener in the very instant it closes
  * can still be reset during the handshake, even with tcp_migrate_req (seen once in ~10 runs,
@@ -87,17 +101,7 @@ for (const workerClass of ["thread", "process"] as const) {
       "127.0.0.1:0",
       APP,
     ]);
-    const { promise: stop, resolve: done } = Promise.withResolvers<void>();
-    const running = load(cli.port, { clients: 8, stop, maxRequests: 40_000 });
-    await delay(500);
-    cli.child.kill("SIGHUP");
-    await cli.waitFor("Reload done: generation 2 serving", 20_000);
-    await delay(500);
-    cli.child.kill("SIGHUP");
-    await cli.waitFor("Reload done: generation 3 serving", 20_000);
-    await delay(700);
-    done();
-    const result = await running;
+    const result = await loadAcrossReloads(cli, 2);
     assertNothingLost(result);
     assert.ok(result.ok > 100, `only ${result.ok} requests went through`);
     assert.ok(result.generations.size >= 4, `instances seen: ${[...result.generations]}`);
@@ -111,14 +115,7 @@ for (const workerClass of ["thread", "process"] as const) {
 // nothing but such closes may fail.
 Deno.test("ngw2f serve (Deno.serve core): HUP under load keeps serving; only just-accepted connections may close", async () => {
   await using cli = await startCli(["serve", "-w", "2", "-b", "127.0.0.1:0", APP]);
-  const { promise: stop, resolve: done } = Promise.withResolvers<void>();
-  const running = load(cli.port, { clients: 8, stop, maxRequests: 40_000 });
-  await delay(500);
-  cli.child.kill("SIGHUP");
-  await cli.waitFor("Reload done: generation 2 serving", 20_000);
-  await delay(700);
-  done();
-  const result = await running;
+  const result = await loadAcrossReloads(cli, 1);
   const unexpected = result.errors.filter((e) =>
     !/connection closed before message completed/.test(e)
   );
