@@ -21,6 +21,9 @@ import {
 } from "./layers/master/settings.ts";
 import { serveApp } from "./layers/master/serve_app.ts";
 import { keepWorkerAlive, processChannel, runWorker } from "./layers/master/worker_entry.ts";
+import { debugMiddleware } from "./layers/toolkit/dev/debug_middleware.ts";
+import { startReloadingServer } from "./layers/toolkit/dev/dev_server.ts";
+import { isLoopbackBind } from "./layers/toolkit/dev/loopback.ts";
 
 const VERSION = denoConfig.version;
 
@@ -40,6 +43,8 @@ interface Command {
   usage: string;
   summary: string;
   flags: Flag[];
+  /** Paragraphs after the options in `--help`. */
+  notes?: string;
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
@@ -101,8 +106,48 @@ const DEV: Command = {
       type: "boolean",
       doc: "Check both sides of the gateway contract on every request",
     },
+    {
+      name: "reload",
+      type: "boolean",
+      doc: "Restart the app when a source file changes (Werkzeug's reloader; see below)",
+    },
+    {
+      name: "reload-dir",
+      type: "string",
+      multiple: true,
+      arg: "DIR",
+      doc: "With --reload, also watch DIR; repeat for more (the app's folder is always watched)",
+    },
+    {
+      name: "reload-ext",
+      type: "string",
+      multiple: true,
+      arg: "EXT",
+      doc: "With --reload, also reload when a .EXT file changes; repeat for more; * for any file",
+    },
+    {
+      name: "debug",
+      type: "boolean",
+      doc: "Answer unhandled errors with a debug page (loopback binds and unix sockets only)",
+    },
     ...LOG_FLAGS,
   ],
+  notes: `--reload runs each generation of the app in a Worker (a fresh module graph, so changed
+imports are read again) on the same sockets (SO_REUSEPORT; unix sockets are renamed over):
+the new generation listens before the old one drains, so no request is refused. Files are
+watched with inotify (no polling), debounced by 150 ms: .ts .tsx .mts .cts .js .jsx .mjs .cjs
+.json .jsonc .wasm, not node_modules, .git or editor temp files. When a change breaks the app
+(syntax error, missing export, throwing top-level code or startup()), the server keeps running
+and answers every request with a 500 error page naming the file and line: HTML for browsers
+(which reload by themselves once the app is fixed), JSON for Accept: application/json, plain
+text otherwise (curl). Fix the file and save.
+
+--debug turns an unhandled error (a throw or a rejected promise) into a 500 debug page: the
+error and its cause chain, the stack with the source around each frame of your code, the
+request (Authorization and Cookie values masked) and a traceback to copy; HTML for browsers,
+plain text for curl. It has no interactive console. It shows source code, so ngw2f refuses it
+on any address but loopback (127.0.0.0/8, [::1], localhost) or a unix socket. HTTP errors the
+app throws (NotFound, ...) keep their own responses.`,
   run: runDev,
 };
 
@@ -140,7 +185,8 @@ function commandHelp(command: Command): string {
     return `  ${names.padEnd(30)}${flag.doc}${extra}`;
   });
   return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${lines.join("\n")}\n` +
-    `  -h, --help                    Show this help`;
+    `  -h, --help                    Show this help` +
+    (command.notes ? `\n\n${command.notes}` : "");
 }
 
 function parseCommand(command: Command, args: string[]) {
@@ -204,8 +250,9 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
   }
   const { log, accessLog } = makeLogs(DEV, values);
   const stop = new AbortController();
+  const binds = (values.bind as string[] | undefined) ?? [DEV.flags[0].default!];
   const options: ServeOptions = {
-    bind: (values.bind as string[] | undefined) ?? [DEV.flags[0].default!],
+    bind: binds,
     rootPath: valueOf(DEV, values, "root-path"),
     keepAliveTimeout: seconds(DEV, values, "keep-alive"),
     gracefulTimeout: seconds(DEV, values, "graceful-timeout"),
@@ -222,12 +269,53 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
     const why = error.message.replace(/^Cannot use [^:]+: [^:]+: /, "");
     throw new ConfigError(why, { file: `--${flag}`, key: flag, cause: error });
   }
-  let app = await loadApp(positionals[0]);
-  if (values.validate) app = validate(app);
-  const server = await serve(app, options);
-  for (const addr of server.addrs) {
-    const shown = "path" in addr ? formatAddr(addr) : `http://${formatAddr(addr)}`;
-    log.info(`Listening at: ${shown} (${Deno.pid})`);
+  if (values.debug) {
+    // The debug page shows source code and request details: never to the network.
+    const open = binds.find((bind) => !isLoopbackBind(bind));
+    if (open !== undefined) {
+      throw new UsageError(
+        `Cannot use --debug with --bind "${open}": the debug page shows source code and ` +
+          "request details, so it runs only on a loopback address (127.0.0.1, [::1], " +
+          "localhost) or a unix socket",
+      );
+    }
+  }
+  const reloadDirs = (values["reload-dir"] as string[] | undefined) ?? [];
+  const reloadExts = ((values["reload-ext"] as string[] | undefined) ?? [])
+    .map((ext) => ext.replace(/^\./, "").toLowerCase());
+  if (!values.reload && (reloadDirs.length || reloadExts.length)) {
+    throw new UsageError(`${reloadDirs.length ? "--reload-dir" : "--reload-ext"} needs --reload`);
+  }
+  let server: { addrs: readonly Deno.Addr[]; finished: Promise<void> };
+  if (values.reload) {
+    try {
+      const reloading = await startReloadingServer(positionals[0], {
+        bind: binds,
+        rootPath: options.rootPath,
+        keepAliveTimeout: options.keepAliveTimeout,
+        gracefulTimeout: options.gracefulTimeout,
+        log,
+        logLevel: parseLogLevel(valueOf(DEV, values, "log-level")),
+        accessLog,
+        validate: Boolean(values.validate),
+        debug: Boolean(values.debug),
+        watchDirs: reloadDirs,
+        extensions: reloadExts,
+      });
+      stop.signal.addEventListener("abort", () => reloading.shutdown(), { once: true });
+      server = reloading;
+    } catch (error) {
+      if (error instanceof ConfigError && error.key === "watchDirs") {
+        const why = error.message.replace(/^Cannot use [^:]+: [^:]+: /, "");
+        throw new ConfigError(why, { file: "--reload-dir", key: "reload-dir", cause: error });
+      }
+      throw error;
+    }
+  } else {
+    let app = await loadApp(positionals[0]);
+    if (values.validate) app = validate(app);
+    if (values.debug) app = debugMiddleware()(app);
+    server = await serve(app, options);
   }
   let signals = 0;
   const onSignal = (signal: Deno.Signal) => () => {
@@ -243,6 +331,11 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
+  // Only now: a test (or a script) may signal as soon as it reads this line.
+  for (const addr of server.addrs) {
+    const shown = "path" in addr ? formatAddr(addr) : `http://${formatAddr(addr)}`;
+    log.info(`Listening at: ${shown} (${Deno.pid})`);
+  }
   await server.finished;
   for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   log.info("Shutdown complete");

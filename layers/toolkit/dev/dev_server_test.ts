@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { ConfigError, createLogger, HaltError } from "../../gateway/mod.ts";
+import { startReloadingServer } from "./dev_server.ts";
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function tempApp(body: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-dev-server-" });
+  await Deno.writeTextFile(`${dir}/app.ts`, body);
+  return dir;
+}
+
+const answer = (text: string) => `export default () => new Response(${JSON.stringify(text)});\n`;
+
+async function until(url: string, accept: (status: number, body: string) => boolean) {
+  const deadline = Date.now() + 10_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    const response = await fetch(url);
+    last = `${response.status} ${await response.text()}`;
+    if (accept(response.status, last.slice(4))) return last;
+    await delay(30);
+  }
+  throw new Error(`Gave up; last answer: ${last}`);
+}
+
+Deno.test("startReloadingServer() reloads on a change and shows, then retires, the error page", async () => {
+  const dir = await tempApp(answer("one"));
+  const lines: string[] = [];
+  const server = await startReloadingServer(`${dir}/app.ts`, {
+    bind: ["127.0.0.1:0"],
+    log: createLogger({ write: (line) => lines.push(line) }),
+    accessLog: null,
+    debounceMs: 20,
+  });
+  try {
+    assert.deepEqual(server.watching, [dir]);
+    const { port } = server.addrs[0] as Deno.NetAddr;
+    const url = `http://127.0.0.1:${port}/`;
+    assert.equal(await until(url, () => true), "200 one");
+    await Deno.writeTextFile(`${dir}/app.ts`, answer("two"));
+    await until(url, (_s, body) => body === "two");
+    await Deno.writeTextFile(`${dir}/app.ts`, "export const notAnApp = 1;\n");
+    const page = await until(url, (status) => status === 500);
+    assert.match(page, /has no default export/);
+    await Deno.writeTextFile(`${dir}/app.ts`, answer("three"));
+    await until(url, (_s, body) => body === "three");
+    const log = lines.join("\n");
+    assert.match(log, /Detected change in app\.ts, reloading/);
+    assert.match(log, /Reloaded in \d+ ms/);
+    assert.match(log, /Cannot reload after \d+ ms: AppLoadError/);
+    assert.match(log, /The app loads again/);
+  } finally {
+    await server.shutdown();
+    await server.finished;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startReloadingServer() serves a failing startup() as an error page from the start", async () => {
+  const dir = await tempApp(
+    "export default { fetch: () => new Response('up'), " +
+      "startup() { throw new Error('db is down'); } };\n",
+  );
+  const server = await startReloadingServer(`${dir}/app.ts`, {
+    bind: ["127.0.0.1:0"],
+    log: createLogger({ write: () => {} }),
+    accessLog: null,
+    debounceMs: 20,
+  });
+  try {
+    const { port } = server.addrs[0] as Deno.NetAddr;
+    const url = `http://127.0.0.1:${port}/`;
+    const page = await until(url, (status) => status === 500);
+    assert.match(page, /The app's startup\(\) failed/);
+    assert.match(page, /db is down/);
+    await Deno.writeTextFile(`${dir}/app.ts`, answer("up"));
+    assert.equal(await until(url, (status) => status === 200), "200 up");
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startReloadingServer() supersedes a generation stuck loading with the next change", async () => {
+  const dir = await tempApp(answer("one"));
+  const server = await startReloadingServer(`${dir}/app.ts`, {
+    bind: ["127.0.0.1:0"],
+    log: createLogger({ write: () => {} }),
+    accessLog: null,
+    debounceMs: 20,
+  });
+  try {
+    const { port } = server.addrs[0] as Deno.NetAddr;
+    const url = `http://127.0.0.1:${port}/`;
+    await Deno.writeTextFile(`${dir}/app.ts`, "while (true) {}\n" + answer("never"));
+    await delay(300);
+    assert.equal(await until(url, () => true), "200 one", "the old generation still serves");
+    await Deno.writeTextFile(`${dir}/app.ts`, answer("fixed"));
+    await until(url, (_s, body) => body === "fixed");
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startReloadingServer() fails with a HaltError when the port is taken", async () => {
+  const dir = await tempApp(answer("one"));
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    await assert.rejects(
+      startReloadingServer(`${dir}/app.ts`, {
+        bind: [`127.0.0.1:${taken.addr.port}`],
+        log: createLogger({ write: () => {} }),
+        accessLog: null,
+      }),
+      (error) =>
+        error instanceof HaltError && error.exitCode === 3 && /Cannot listen/.test(error.message),
+    );
+  } finally {
+    taken.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startReloadingServer() refuses a watch folder that does not exist", async () => {
+  const dir = await tempApp(answer("one"));
+  try {
+    await assert.rejects(
+      startReloadingServer(`${dir}/app.ts`, {
+        bind: ["127.0.0.1:0"],
+        log: createLogger({ write: () => {} }),
+        accessLog: null,
+        watchDirs: ["no/such/dir"],
+        cwd: dir,
+      }),
+      (error) => error instanceof ConfigError && error.key === "watchDirs",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startReloadingServer() watches extra folders but not ones nested in another", async () => {
+  const dir = await tempApp(answer("one"));
+  await Deno.mkdir(`${dir}/lib`);
+  const other = await Deno.makeTempDir();
+  const server = await startReloadingServer(`${dir}/app.ts`, {
+    bind: ["127.0.0.1:0"],
+    log: createLogger({ write: () => {} }),
+    accessLog: null,
+    watchDirs: ["lib", other, `${other}/./`],
+    cwd: dir,
+  });
+  try {
+    assert.deepEqual(server.watching, [dir, other]);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(other, { recursive: true });
+  }
+});

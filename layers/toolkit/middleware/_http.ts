@@ -1,0 +1,81 @@
+// Private to middleware/: small helpers on requests and responses shared by the middleware.
+
+import type { AppObject } from "../../gateway/mod.ts";
+
+/**
+ * Applies `edit` to the response's headers in place when they are mutable (a response an app
+ * built), else to a copy in a new Response (one from `fetch()` or `Response.redirect()`).
+ */
+export function withHeaders(response: Response, edit: (headers: Headers) => void): Response {
+  try {
+    edit(response.headers);
+    return response;
+  } catch (error) {
+    // Immutable headers throw on the first change, before anything was applied.
+    if (!(error instanceof TypeError) || response.type === "error") throw error;
+  }
+  const headers = new Headers(response.headers);
+  edit(headers);
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+/** Adds `name` to the Vary header unless it (or `*`) is already listed. */
+export function appendVary(headers: Headers, name: string): void {
+  const vary = headers.get("vary");
+  if (vary === null) {
+    headers.set("vary", name);
+    return;
+  }
+  const wanted = name.toLowerCase();
+  for (const part of vary.split(",")) {
+    const token = part.trim().toLowerCase();
+    if (token === wanted || token === "*") return;
+  }
+  headers.set("vary", `${vary}, ${name}`);
+}
+
+/** Where the path starts in a serialized absolute URL (`request.url`). */
+export function pathStart(url: string): number {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash === -1 ? url.length : slash;
+}
+
+/** The path of a serialized absolute URL, still percent-encoded, without query or fragment. */
+export function pathOf(url: string): string {
+  const start = pathStart(url);
+  let end = url.length;
+  for (let i = start; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 63 || c === 35) { // "?" or "#"
+      end = i;
+      break;
+    }
+  }
+  return start === end ? "/" : url.slice(start, end);
+}
+
+/**
+ * `path` below `rootPath` when it starts with it at a segment boundary (the gateway's rule, as
+ * `classic()` applies it for PATH_INFO); otherwise `path` unchanged.
+ */
+export function belowRoot(path: string, rootPath: string): string {
+  if (
+    rootPath !== "" && path.startsWith(rootPath) &&
+    (path.length === rootPath.length || path.charCodeAt(rootPath.length) === 47)
+  ) {
+    return path.length === rootPath.length ? "/" : path.slice(rootPath.length);
+  }
+  return path;
+}
+
+/** `{ fetch }` carrying `inner`'s lifespan hooks, so the wrapper works without `compose()`. */
+export function wrapApp(inner: AppObject, fetch: AppObject["fetch"]): AppObject {
+  const wrapped: AppObject = { fetch };
+  if (inner.startup) wrapped.startup = inner.startup;
+  if (inner.shutdown) wrapped.shutdown = inner.shutdown;
+  return wrapped;
+}
