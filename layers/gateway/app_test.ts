@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { defineApp, isApp, toAppObject } from "./app.ts";
 import { isContext } from "./context.ts";
-import { testContext } from "./_test_context.ts";
+import { testContext } from "./test_context.ts";
 import type { Context } from "./types.ts";
 
 Deno.test("isApp() accepts both forms and nothing else", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { testContext } from "./_test_context.ts";
+import { testContext } from "./test_context.ts";
 import {
   type BodyChunk,
   classic,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compose } from "./compose.ts";
-import { testContext } from "./_test_context.ts";
+import { testContext } from "./test_context.ts";
 import type { AppObject, Middleware } from "./types.ts";
 
 const trace: string[] = [];

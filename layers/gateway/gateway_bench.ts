@@ -3,8 +3,7 @@ import { formatCombined } from "./access_log.ts";
 import { classic } from "./classic.ts";
 import { compose } from "./compose.ts";
 import { createContext } from "./context.ts";
-import { silentLogger } from "./logger.ts";
-import { testContext } from "./_test_context.ts";
+import { testContext, testContextInit } from "./test_context.ts";
 import type { Middleware } from "./types.ts";
 
 const ctx = testContext();
@@ -35,27 +34,11 @@ Deno.bench("compose() of 3 header middleware, body read", { group: "app" }, asyn
   await (await chained.fetch(request, ctx)).arrayBuffer();
 });
 
-const serverAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
-const remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 50000 };
-const signal = new AbortController().signal;
-const completed = Promise.resolve();
-const waitUntil = () => {};
+const init = testContextInit();
+const remoteAddr = init.remoteAddr;
 
 Deno.bench("createContext()", { group: "per request" }, () => {
-  createContext({
-    remoteAddr,
-    serverAddr,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    serverName: "localhost",
-    rootPath: "",
-    workerId: 1,
-    workerCount: 1,
-    signal,
-    completed,
-    log: silentLogger,
-    waitUntil,
-  });
+  createContext(init);
 });
 
 Deno.bench("formatCombined()", { group: "per request" }, () => {

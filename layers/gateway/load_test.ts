@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AppLoadError } from "./errors.ts";
 import { loadApp, parseAppSpec } from "./load.ts";
-import { testContext } from "./_test_context.ts";
+import { testContext } from "./test_context.ts";
 
 async function scratch(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-load-" });

@@ -42,6 +42,7 @@ export type {
 export { defineApp, isApp, toAppObject } from "./app.ts";
 export { compose } from "./compose.ts";
 export { type ContextInit, createContext, isContext } from "./context.ts";
+export { testContext } from "./test_context.ts";
 export { type AppSpec, loadApp, type LoadAppOptions, parseAppSpec } from "./load.ts";
 export { AppLoadError, ConfigError, HaltError } from "./errors.ts";
 export {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { testContext } from "./_test_context.ts";
+import { testContext } from "./test_context.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { App, Context } from "./types.ts";
 import { validate, ValidationError } from "./validate.ts";

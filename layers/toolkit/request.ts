@@ -7,12 +7,14 @@
  */
 
 import type { Context } from "../gateway/mod.ts";
-import { belowRoot, hasToken, parseQuery, readBody, splitTarget } from "./_request_parts.ts";
+import { belowRoot } from "./_paths.ts";
+import { RequestBody } from "./_request_body.ts";
+import { hasToken, parseQuery, splitTarget } from "./_request_parts.ts";
 import { checkTrustedProxies, clientAddress, type TrustedProxies } from "./_trusted_proxies.ts";
 import { MultiDict } from "./datastructures/multi_dict.ts";
-import { BadRequest, UnsupportedMediaType } from "./exceptions.ts";
+import { UnsupportedMediaType } from "./exceptions.ts";
 import type { UploadedFile } from "./form/file_storage.ts";
-import { type FormLimits, type ParsedForm, parseForm } from "./form/form_parser.ts";
+import type { FormLimits } from "./form/form_parser.ts";
 import {
   type CharsetAccept,
   type EncodingAccept,
@@ -55,7 +57,6 @@ export interface JsonOptions {
 export type IfRange = { etag: string; weak: boolean } | { date: Date };
 
 const DIGITS = /^\d+$/;
-const DECODER = new TextDecoder();
 const NO_OPTIONS: RequestWrapperOptions = {};
 
 /**
@@ -102,11 +103,7 @@ export class RequestWrapper {
   #cacheControl: RequestCacheControl | undefined;
   #mimetype: [string, Record<string, string>] | undefined;
   #remoteAddr: string | null | undefined;
-  #bytes: Promise<Uint8Array> | undefined;
-  #text: Promise<string> | undefined;
-  #json: { value: unknown } | undefined;
-  #form: Promise<ParsedForm> | undefined;
-  #closed = false;
+  #body: RequestBody | undefined;
 
   /** Wraps `request`; `ctx` supplies the scheme, mount point and client address. */
   constructor(
@@ -324,28 +321,27 @@ export class RequestWrapper {
     return this.request.headers.get("user-agent");
   }
 
+  #requestBody(): RequestBody {
+    const ctx = this.ctx as Partial<Context> | undefined;
+    return this.#body ??= new RequestBody(this.request, ctx?.completed, this.#options);
+  }
+
   /**
    * The whole body, read once and cached; enforces `maxContentLength` (413). Rejects after
    * `form()` has consumed the body.
    */
   bytes(): Promise<Uint8Array> {
-    if (this.#bytes) return this.#bytes;
-    if (this.#form) {
-      return Promise.reject(
-        new Error("Cannot read the body: form() or files() has already consumed it"),
-      );
-    }
-    return this.#bytes = readBody(this.request, this.#options.maxContentLength ?? Infinity);
+    return this.#requestBody().bytes();
   }
 
   /** The body decoded as UTF-8 (cached). */
   text(): Promise<string> {
-    return this.#text ??= this.bytes().then((bytes) => DECODER.decode(bytes));
+    return this.#requestBody().text();
   }
 
   /**
    * The body parsed as JSON (cached). Throws {@linkcode UnsupportedMediaType} when the
-   * request is not JSON-typed (unless `force`), {@linkcode BadRequest} on invalid JSON.
+   * request is not JSON-typed (unless `force`), a `BadRequest` (400) on invalid JSON.
    */
   async json<T = unknown>(options?: JsonOptions): Promise<T> {
     if (!options?.force && !this.isJson) {
@@ -353,70 +349,26 @@ export class RequestWrapper {
         "Cannot read the body as JSON: the Content-Type is not application/json.",
       );
     }
-    if (!this.#json) {
-      const text = await this.text();
-      try {
-        this.#json = { value: JSON.parse(text) };
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new BadRequest(`Cannot read the body as JSON: ${why}.`, { cause: error });
-      }
-    }
-    return this.#json.value as T;
-  }
-
-  #parsedForm(): Promise<ParsedForm> {
-    return this.#form ??= this.#parseForm();
-  }
-
-  async #parseForm(): Promise<ParsedForm> {
-    let request = this.request;
-    if (this.#bytes) {
-      const body = await this.#bytes;
-      request = new Request(request.url, {
-        method: "POST",
-        headers: request.headers,
-        body: body as Uint8Array<ArrayBuffer>,
-      });
-    }
-    const parsed = await parseForm(request, this.#options);
-    if (this.#closed) {
-      await cleanupFiles(parsed.files);
-    } else if (parsed.files.size > 0) {
-      this.ctx?.completed?.then(() => this.close(), () => this.close());
-    }
-    return parsed;
+    return await this.#requestBody().json() as T;
   }
 
   /** The form's fields (urlencoded or multipart), parsed once; see `parseForm` for errors. */
   async form(): Promise<MultiDict<string>> {
-    return (await this.#parsedForm()).form;
+    return (await this.#requestBody().form()).form;
   }
 
   /** The uploaded files, parsed once with the form. */
   async files(): Promise<MultiDict<UploadedFile>> {
-    return (await this.#parsedForm()).files;
+    return (await this.#requestBody().form()).files;
   }
 
   /** Removes the uploaded files' temp files; safe to call more than once. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (!this.#form) return;
-    let parsed: ParsedForm;
-    try {
-      parsed = await this.#form;
-    } catch {
-      return; // a failed parse has removed its own files
-    }
-    await cleanupFiles(parsed.files);
+  close(): Promise<void> {
+    return this.#requestBody().close();
   }
 
   /** `await using request = new RequestWrapper(…)` closes it at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-async function cleanupFiles(files: MultiDict<UploadedFile>): Promise<void> {
-  for (const [, file] of files) await file.cleanup();
 }

@@ -1,4 +1,4 @@
-import { createContext, silentLogger } from "../gateway/mod.ts";
+import { testContext } from "../gateway/mod.ts";
 import { RequestWrapper } from "./request.ts";
 
 const request = new Request("http://example.com/products/42?sort=price&page=2&tag=a&tag=b", {
@@ -11,20 +11,8 @@ const request = new Request("http://example.com/products/42?sort=price&page=2&ta
     "x-forwarded-for": "203.0.113.7, 10.0.0.3",
   },
 });
-const addr: Deno.NetAddr = { transport: "tcp", hostname: "10.0.0.2", port: 50000 };
-const ctx = createContext({
-  remoteAddr: addr,
-  serverAddr: { ...addr, port: 8000 },
-  scheme: "http",
-  protocol: "HTTP/1.1",
-  serverName: "localhost",
-  rootPath: "",
-  workerId: 1,
-  workerCount: 1,
-  signal: new AbortController().signal,
-  completed: Promise.resolve(),
-  log: silentLogger,
-  waitUntil: () => {},
+const ctx = testContext({
+  remoteAddr: { transport: "tcp", hostname: "10.0.0.2", port: 50000 },
 });
 const options = { trustedProxies: ["10.0.0.0/8"] };
 

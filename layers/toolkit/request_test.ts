@@ -1,29 +1,18 @@
 import assert from "node:assert/strict";
-import { type ContextInit, createContext, silentLogger } from "../gateway/mod.ts";
+import { type Context, type ContextInit, testContext } from "../gateway/mod.ts";
 import { MultiDictFrozenError } from "./datastructures/multi_dict.ts";
 import { BadRequest, ContentTooLarge, UnsupportedMediaType } from "./exceptions.ts";
 import { RequestWrapper } from "./request.ts";
 
-function context(overrides: Partial<ContextInit> = {}) {
-  const serverAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
-  return createContext({
+/** The test Context, its peer at 10.0.0.2 (an address the trusted-proxy tests can trust). */
+function context(overrides: Partial<ContextInit> = {}): Context {
+  return testContext({
     remoteAddr: { transport: "tcp", hostname: "10.0.0.2", port: 50123 },
-    serverAddr,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    serverName: "localhost",
-    rootPath: "",
-    workerId: 1,
-    workerCount: 1,
-    signal: new AbortController().signal,
-    completed: Promise.resolve(),
-    log: silentLogger,
-    waitUntil: () => {},
     ...overrides,
   });
 }
 
-function wrap(url: string, init?: RequestInit, ctx?: ReturnType<typeof context>) {
+function wrap(url: string, init?: RequestInit, ctx?: Context) {
   return new RequestWrapper(new Request(url, init), ctx);
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { escapeHtml } from "./_escape_html.ts";
 import { type CacheControlInit, formatCacheControl } from "./http/cache_control.ts";
 import {
   type CookieOptions,
@@ -18,14 +19,6 @@ import { generateEtag, quoteEtag } from "./http/etag.ts";
 export { makeConditional, type MakeConditionalOptions } from "./http/conditional.ts";
 
 const ENCODER = new TextEncoder();
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-const HTML_SPECIAL = /[&<>"']/g;
 // Characters a Location header cannot carry raw: controls, space, non-ASCII and a few
 // delimiters browsers encode (Werkzeug's iri_to_uri). `%` is kept: it is already an escape.
 // deno-lint-ignore no-control-regex
@@ -37,10 +30,6 @@ function encodeChar(char: string): string {
   } catch {
     return "%EF%BF%BD"; // a lone surrogate: U+FFFD
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(HTML_SPECIAL, (c) => HTML_ESCAPES[c]!);
 }
 
 function withType(init: ResponseInit | undefined, type: string): ResponseInit {

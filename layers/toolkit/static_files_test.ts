@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readByteranges } from "./_test_byteranges.ts";
 import { Forbidden, NotFound } from "./exceptions.ts";
 import { fileEtag } from "./http/etag.ts";
 import { formatHttpDate } from "./http/dates.ts";
@@ -581,43 +582,3 @@ Deno.test({
     });
   },
 });
-
-/** Reads a multipart/byteranges response and checks its framing and Content-Length. */
-async function readByteranges(
-  response: Response,
-): Promise<{ type: string | undefined; range: string | undefined; body: Uint8Array }[]> {
-  assert.equal(response.status, 206);
-  const contentType = response.headers.get("content-type")!;
-  const boundary = /^multipart\/byteranges; boundary=(\S+)$/.exec(contentType)![1];
-  const bytes = await response.bytes();
-  assert.equal(Number(response.headers.get("content-length")), bytes.length);
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  const delimiter = `--${boundary}`;
-  assert.ok(text.startsWith(`${delimiter}\r\n`));
-  const parts = [];
-  let position = delimiter.length + 2;
-  while (true) {
-    const headEnd = text.indexOf("\r\n\r\n", position);
-    const headers = new Map<string, string>();
-    for (const line of text.slice(position, headEnd).split("\r\n")) {
-      const colon = line.indexOf(":");
-      headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-    }
-    const next = text.indexOf(`\r\n${delimiter}`, headEnd + 4);
-    parts.push({
-      type: headers.get("content-type"),
-      range: headers.get("content-range"),
-      body: bytes.subarray(headEnd + 4, next),
-    });
-    position = next + 2 + delimiter.length;
-    if (text.startsWith("--\r\n", position)) {
-      assert.equal(position + 4, text.length);
-      return parts;
-    }
-    assert.ok(text.startsWith("\r\n", position));
-    position += 2;
-  }
-}

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { setOwn } from "../_own.ts";
+
 /** What {@linkcode MultiDict.from} and the constructor accept. */
 export type MultiDictInit<V> =
   | Iterable<readonly [string, V]>
@@ -50,19 +52,6 @@ function convert<V, T>(raw: V, type: (raw: V) => T): T | typeof CONVERSION_FAILE
     return typeof value === "number" && Number.isNaN(value) ? CONVERSION_FAILED : value;
   } catch {
     return CONVERSION_FAILED;
-  }
-}
-
-function assignOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
   }
 }
 
@@ -264,11 +253,11 @@ export class MultiDict<V = string> implements Iterable<[string, V]> {
   toObject(options?: { multi?: boolean }): Record<string, V> | Record<string, V[]> {
     if (options?.multi) {
       const out: Record<string, V[]> = {};
-      for (const [key, values] of this.#map) assignOwn(out, key, values.slice());
+      for (const [key, values] of this.#map) setOwn(out, key, values.slice());
       return out;
     }
     const out: Record<string, V> = {};
-    for (const [key, values] of this.#map) assignOwn(out, key, values[0]);
+    for (const [key, values] of this.#map) setOwn(out, key, values[0]);
     return out;
   }
 

@@ -1,36 +1,14 @@
 /**
- * HTML pieces shared by the debug page and the reloader's error page: escaping, the page shell,
+ * HTML pieces shared by the debug page and the reloader's error page: the page shell,
  * source excerpts and the traceback of an error chain.
  *
  * @module
  */
 
+import { escapeHtml } from "../_escape_html.ts";
 import { type ErrorInfo, frameLabel, type SourceLines, type StackFrame } from "./stack_trace.ts";
 
-const HTML_SPECIAL = /[&<>"']/g;
-const HTML_ENTITY: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
 const NOT_TAB = /[^\t]/g;
-
-/**
- * Escapes text for HTML content and quoted attribute values.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { escapeHtml } from "./_html.ts";
- *
- * assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
- * ```
- */
-export function escapeHtml(text: string): string {
-  return text.replace(HTML_SPECIAL, (char) => HTML_ENTITY[char]);
-}
 
 /**
  * The spaces (and tabs, to keep alignment) that put a caret under `column` of `line`.

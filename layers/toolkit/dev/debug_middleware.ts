@@ -62,26 +62,13 @@ export async function debugResponse(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { debugMiddleware } from "./debug_middleware.ts";
  *
  * const app = debugMiddleware()(() => {
  *   throw new Error("boom");
  * });
- * const ctx = createContext({
- *   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5000 },
- *   serverAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8000 },
- *   scheme: "http",
- *   protocol: "HTTP/1.1",
- *   serverName: "localhost",
- *   rootPath: "",
- *   workerId: 1,
- *   workerCount: 1,
- *   signal: new AbortController().signal,
- *   completed: Promise.resolve(),
- *   log: silentLogger,
- *   waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const response = await app.fetch(new Request("http://localhost/"), ctx);
  * assert.equal(response.status, 500);
  * assert.match(await response.text(), /Error: boom/);

@@ -1,22 +1,12 @@
 import assert from "node:assert/strict";
-import { type AppObject, type Context, createContext, createLogger } from "../../gateway/mod.ts";
+import { type AppObject, type Context, createLogger, testContext } from "../../gateway/mod.ts";
 import { NotFound } from "../exceptions.ts";
 import { debugMiddleware, debugResponse } from "./debug_middleware.ts";
 
 function context(lines: string[] = []): Context {
-  return createContext({
-    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
-    serverAddr: { transport: "tcp", hostname: "127.0.0.1", port: 8000 },
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    serverName: "localhost",
+  return testContext({
     rootPath: "/mnt",
-    workerId: 1,
-    workerCount: 1,
-    signal: new AbortController().signal,
-    completed: Promise.resolve(),
     log: createLogger({ write: (line) => lines.push(line) }),
-    waitUntil: () => {},
   });
 }
 
@@ -44,7 +34,7 @@ Deno.test("debugMiddleware() turns a throw into the HTML debug page for a browse
   assert.match(body, /kaput &lt;x&gt;/);
   assert.match(body, /Bearer \[masked\]/);
   assert.match(body, /&quot;\/mnt&quot;/);
-  assert.match(body, /127\.0\.0\.1:50000/);
+  assert.match(body, /127\.0\.0\.1:50123/);
   assert.match(lines.join("\n"), /Error handling GET http:\/\/localhost\/mnt\/a\nError: kaput <x>/);
 });
 

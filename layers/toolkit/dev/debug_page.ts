@@ -6,7 +6,8 @@
  * @module
  */
 
-import { causesHtml, escapeHtml, framesHtml, htmlPage } from "./_html.ts";
+import { escapeHtml } from "../_escape_html.ts";
+import { causesHtml, framesHtml, htmlPage } from "./_html.ts";
 import type { RequestInfo } from "./request_info.ts";
 import { type ErrorInfo, formatTraceback, frameLabel, type StackFrame } from "./stack_trace.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, createLogger, HaltError } from "../../gateway/mod.ts";
-import { startReloadingServer } from "./dev_server.ts";
+import { type ReloadingServer, startReloadingServer } from "./dev_server.ts";
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -24,19 +24,34 @@ async function until(url: string, accept: (status: number, body: string) => bool
   throw new Error(`Gave up; last answer: ${last}`);
 }
 
-Deno.test("startReloadingServer() reloads on a change and shows, then retires, the error page", async () => {
-  const dir = await tempApp(answer("one"));
-  const lines: string[] = [];
+/** Runs a reloading server for `dir/app.ts` on port 0 for the length of `run`, then removes `dir`. */
+async function withReloader(
+  dir: string,
+  run: (url: string, server: ReloadingServer) => Promise<void>,
+  options: { lines?: string[] } = {},
+): Promise<void> {
+  const lines = options.lines;
   const server = await startReloadingServer(`${dir}/app.ts`, {
     bind: ["127.0.0.1:0"],
-    log: createLogger({ write: (line) => lines.push(line) }),
+    log: createLogger({ write: (line) => lines?.push(line) }),
     accessLog: null,
     debounceMs: 20,
   });
   try {
-    assert.deepEqual(server.watching, [dir]);
     const { port } = server.addrs[0] as Deno.NetAddr;
-    const url = `http://127.0.0.1:${port}/`;
+    await run(`http://127.0.0.1:${port}/`, server);
+  } finally {
+    await server.shutdown();
+    await server.finished;
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("startReloadingServer() reloads on a change and shows, then retires, the error page", async () => {
+  const dir = await tempApp(answer("one"));
+  const lines: string[] = [];
+  await withReloader(dir, async (url, server) => {
+    assert.deepEqual(server.watching, [dir]);
     assert.equal(await until(url, () => true), "200 one");
     await Deno.writeTextFile(`${dir}/app.ts`, answer("two"));
     await until(url, (_s, body) => body === "two");
@@ -45,16 +60,12 @@ Deno.test("startReloadingServer() reloads on a change and shows, then retires, t
     assert.match(page, /has no default export/);
     await Deno.writeTextFile(`${dir}/app.ts`, answer("three"));
     await until(url, (_s, body) => body === "three");
-    const log = lines.join("\n");
-    assert.match(log, /Detected change in app\.ts, reloading/);
-    assert.match(log, /Reloaded in \d+ ms/);
-    assert.match(log, /Cannot reload after \d+ ms: AppLoadError/);
-    assert.match(log, /The app loads again/);
-  } finally {
-    await server.shutdown();
-    await server.finished;
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { lines });
+  const log = lines.join("\n");
+  assert.match(log, /Detected change in app\.ts, reloading/);
+  assert.match(log, /Reloaded in \d+ ms/);
+  assert.match(log, /Cannot reload after \d+ ms: AppLoadError/);
+  assert.match(log, /The app loads again/);
 });
 
 Deno.test("startReloadingServer() serves a failing startup() as an error page from the start", async () => {
@@ -62,46 +73,24 @@ Deno.test("startReloadingServer() serves a failing startup() as an error page fr
     "export default { fetch: () => new Response('up'), " +
       "startup() { throw new Error('db is down'); } };\n",
   );
-  const server = await startReloadingServer(`${dir}/app.ts`, {
-    bind: ["127.0.0.1:0"],
-    log: createLogger({ write: () => {} }),
-    accessLog: null,
-    debounceMs: 20,
-  });
-  try {
-    const { port } = server.addrs[0] as Deno.NetAddr;
-    const url = `http://127.0.0.1:${port}/`;
+  await withReloader(dir, async (url) => {
     const page = await until(url, (status) => status === 500);
     assert.match(page, /The app's startup\(\) failed/);
     assert.match(page, /db is down/);
     await Deno.writeTextFile(`${dir}/app.ts`, answer("up"));
     assert.equal(await until(url, (status) => status === 200), "200 up");
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("startReloadingServer() supersedes a generation stuck loading with the next change", async () => {
   const dir = await tempApp(answer("one"));
-  const server = await startReloadingServer(`${dir}/app.ts`, {
-    bind: ["127.0.0.1:0"],
-    log: createLogger({ write: () => {} }),
-    accessLog: null,
-    debounceMs: 20,
-  });
-  try {
-    const { port } = server.addrs[0] as Deno.NetAddr;
-    const url = `http://127.0.0.1:${port}/`;
+  await withReloader(dir, async (url) => {
     await Deno.writeTextFile(`${dir}/app.ts`, "while (true) {}\n" + answer("never"));
     await delay(300);
     assert.equal(await until(url, () => true), "200 one", "the old generation still serves");
     await Deno.writeTextFile(`${dir}/app.ts`, answer("fixed"));
     await until(url, (_s, body) => body === "fixed");
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("startReloadingServer() fails with a HaltError when the port is taken", async () => {

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { caretLine, causesHtml, escapeHtml, framesHtml, htmlPage, sourceHtml } from "./_html.ts";
+import { escapeHtml } from "../_escape_html.ts";
+import { caretLine, causesHtml, framesHtml, htmlPage, sourceHtml } from "./_html.ts";
 import { acceptsHtml } from "./debug_page.ts";
 import { type ErrorInfo, type ErrorLocation, formatTraceback, locateError } from "./stack_trace.ts";
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../_bytes.ts";
 import { ContentTooLarge } from "../exceptions.ts";
 
 /** What an {@linkcode UploadedFile} is made from. */
@@ -191,18 +192,6 @@ async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
   while (offset < data.byteLength) offset += await file.write(data.subarray(offset));
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  // One chunk is copied too: it may be a view into a larger (Node Buffer) allocation.
-  if (chunks.length === 1) return new Uint8Array(chunks[0]!);
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
 /**
  * Reads an upload's content from `source` into an {@linkcode UploadedFile}: in memory up to
  * `spoolThreshold` bytes, then into a temp file. Throws {@linkcode ContentTooLarge} past
@@ -268,5 +257,5 @@ export async function receiveUpload(
     throw error;
   }
   if (path !== undefined) return new UploadedFile({ ...init, path, size });
-  return new UploadedFile({ ...init, content: chunks.length ? concat(chunks, size) : EMPTY });
+  return new UploadedFile({ ...init, content: chunks.length ? concatBytes(chunks, size) : EMPTY });
 }

@@ -7,6 +7,7 @@
  */
 
 import { Busboy, type BusboyFileStream, type BusboyInstance } from "busboy";
+import { readCapped } from "../_bytes.ts";
 import { MultiDict } from "../datastructures/multi_dict.ts";
 import { BadRequest, ContentTooLarge, isHttpError } from "../exceptions.ts";
 import { receiveUpload, type SpoolOptions, UploadedFile } from "./file_storage.ts";
@@ -136,30 +137,15 @@ async function parseUrlencoded(
   body: ReadableStream<Uint8Array>,
   { maxContentLength, maxMemory, options }: ParseJob,
 ): Promise<ParsedForm> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        throw unreadable(error);
-      }
-      if (result.done) break;
-      size += result.value.byteLength;
-      if (size > maxContentLength) throw tooLarge("the body", "maxContentLength", maxContentLength);
-      if (size > maxMemory) throw tooLarge("the body", "maxFormMemorySize", maxMemory);
-      chunks.push(result.value);
-    }
-  } catch (error) {
-    reader.cancel().catch(() => {});
-    throw error;
-  }
-  const text = chunks.length === 1
-    ? DECODER.decode(chunks[0])
-    : DECODER.decode(await new Blob(chunks as BlobPart[]).arrayBuffer());
+  const bytes = await readCapped(body, {
+    limit: Math.min(maxContentLength, maxMemory),
+    tooLarge: (size) =>
+      size > maxContentLength
+        ? tooLarge("the body", "maxContentLength", maxContentLength)
+        : tooLarge("the body", "maxFormMemorySize", maxMemory),
+    unreadable,
+  });
+  const text = DECODER.decode(bytes);
   const parsed = emptyForm();
   if (!text) return frozen(parsed);
   const maxParts = limitOf(options.maxFormParts, DEFAULT_MAX_FORM_PARTS);

@@ -220,22 +220,3 @@ export function splitExtValue(value: string): [charset: string, encoded: string]
   }
   return [value.slice(0, first).toLowerCase(), value.slice(second + 1)];
 }
-
-/** Sets an own enumerable property, also for the key `"__proto__"`. */
-export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
-}
-
-/** Whether `target` has `key` as an own property. */
-export function hasOwn(target: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(target, key);
-}

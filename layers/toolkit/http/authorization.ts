@@ -6,15 +6,8 @@
  * @module
  */
 
-import {
-  isOws,
-  isToken,
-  isTokenCode,
-  setOwn,
-  splitList,
-  splitPair,
-  trimOws,
-} from "./_header_lexer.ts";
+import { setOwn } from "../_own.ts";
+import { isOws, isToken, isTokenCode, splitList, splitPair, trimOws } from "./_header_lexer.ts";
 import { parseDict, quoteHeaderValue } from "./options_header.ts";
 
 /** Basic credentials (RFC 7617). */

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { isToken, setOwn, splitList, splitPair } from "./_header_lexer.ts";
+import { setOwn } from "../_own.ts";
+import { isToken, splitList, splitPair } from "./_header_lexer.ts";
 import { quoteHeaderValue } from "./options_header.ts";
 
 /** Unknown directives: name (lower-cased) → value, or `null` when it had none. */
@@ -134,6 +135,71 @@ function eachDirective(
   }
 }
 
+/** How one known directive is read: its field and its kind (see {@linkcode readDirective}). */
+type Directives = ReadonlyMap<string, readonly [field: string, kind: Kind]>;
+
+type Kind = "flag" | "seconds" | "fields" | "flagOrSeconds";
+
+// The directives each parser knows, by wire name; a request's no-cache takes no field list.
+const REQUEST_DIRECTIVES: Directives = new Map([
+  ["no-cache", ["noCache", "flag"]],
+  ["no-store", ["noStore", "flag"]],
+  ["no-transform", ["noTransform", "flag"]],
+  ["only-if-cached", ["onlyIfCached", "flag"]],
+  ["max-age", ["maxAge", "seconds"]],
+  ["min-fresh", ["minFresh", "seconds"]],
+  ["max-stale", ["maxStale", "flagOrSeconds"]],
+]);
+const RESPONSE_DIRECTIVES: Directives = new Map([
+  ["public", ["public", "flag"]],
+  ["private", ["private", "fields"]],
+  ["no-cache", ["noCache", "fields"]],
+  ["no-store", ["noStore", "flag"]],
+  ["no-transform", ["noTransform", "flag"]],
+  ["must-revalidate", ["mustRevalidate", "flag"]],
+  ["proxy-revalidate", ["proxyRevalidate", "flag"]],
+  ["must-understand", ["mustUnderstand", "flag"]],
+  ["immutable", ["immutable", "flag"]],
+  ["max-age", ["maxAge", "seconds"]],
+  ["s-maxage", ["sMaxage", "seconds"]],
+  ["stale-while-revalidate", ["staleWhileRevalidate", "seconds"]],
+  ["stale-if-error", ["staleIfError", "seconds"]],
+]);
+
+/** A directive's value as its kind reads it; `undefined` for an invalid number. */
+function readDirective(kind: Kind, value: string | null): true | number | string[] | undefined {
+  switch (kind) {
+    case "flag":
+      return true;
+    case "seconds":
+      return deltaSeconds(value);
+    case "fields":
+      return fieldList(value);
+    case "flagOrSeconds":
+      return value === null ? true : deltaSeconds(value);
+  }
+}
+
+/** Fills `cc` from `header`: known directives into their fields, the rest into `extensions`. */
+function parseDirectives<T extends { extensions: CacheControlExtensions }>(
+  header: string | null,
+  cc: T,
+  known: Directives,
+): T {
+  const fields = cc as unknown as Record<string, unknown>;
+  eachDirective(header, (name, value) => {
+    const directive = known.get(name);
+    if (directive === undefined) {
+      setOwn(cc.extensions, name, value);
+      return;
+    }
+    const parsed = readDirective(directive[1], value);
+    // An invalid number leaves its field out (each name is seen once: nothing to clear).
+    if (parsed !== undefined) fields[directive[0]] = parsed;
+  });
+  return cc;
+}
+
 /**
  * Parses a request's `Cache-Control`. Names are case-insensitive; a repeated directive
  * keeps its first value; an invalid number leaves its field `undefined` (never `NaN`);
@@ -153,44 +219,13 @@ function eachDirective(
  * ```
  */
 export function parseCacheControl(header: string | null): RequestCacheControl {
-  const cc: RequestCacheControl = {
+  return parseDirectives(header, {
     noCache: false,
     noStore: false,
     noTransform: false,
     onlyIfCached: false,
     extensions: {},
-  };
-  eachDirective(header, (name, value) => {
-    switch (name) {
-      case "no-cache":
-        cc.noCache = true;
-        break;
-      case "no-store":
-        cc.noStore = true;
-        break;
-      case "no-transform":
-        cc.noTransform = true;
-        break;
-      case "only-if-cached":
-        cc.onlyIfCached = true;
-        break;
-      case "max-age":
-        cc.maxAge = deltaSeconds(value);
-        break;
-      case "min-fresh":
-        cc.minFresh = deltaSeconds(value);
-        break;
-      case "max-stale":
-        cc.maxStale = value === null ? true : deltaSeconds(value);
-        break;
-      default:
-        setOwn(cc.extensions, name, value);
-    }
-  });
-  for (const key of ["maxAge", "minFresh", "maxStale"] as const) {
-    if (cc[key] === undefined) delete cc[key];
-  }
-  return cc;
+  }, REQUEST_DIRECTIVES);
 }
 
 /**
@@ -211,7 +246,7 @@ export function parseCacheControl(header: string | null): RequestCacheControl {
  * ```
  */
 export function parseResponseCacheControl(header: string | null): ResponseCacheControl {
-  const cc: ResponseCacheControl = {
+  return parseDirectives(header, {
     public: false,
     private: false,
     noCache: false,
@@ -222,59 +257,8 @@ export function parseResponseCacheControl(header: string | null): ResponseCacheC
     mustUnderstand: false,
     immutable: false,
     extensions: {},
-  };
-  eachDirective(header, (name, value) => {
-    switch (name) {
-      case "public":
-        cc.public = true;
-        break;
-      case "private":
-        cc.private = fieldList(value);
-        break;
-      case "no-cache":
-        cc.noCache = fieldList(value);
-        break;
-      case "no-store":
-        cc.noStore = true;
-        break;
-      case "no-transform":
-        cc.noTransform = true;
-        break;
-      case "must-revalidate":
-        cc.mustRevalidate = true;
-        break;
-      case "proxy-revalidate":
-        cc.proxyRevalidate = true;
-        break;
-      case "must-understand":
-        cc.mustUnderstand = true;
-        break;
-      case "immutable":
-        cc.immutable = true;
-        break;
-      case "max-age":
-        cc.maxAge = deltaSeconds(value);
-        break;
-      case "s-maxage":
-        cc.sMaxage = deltaSeconds(value);
-        break;
-      case "stale-while-revalidate":
-        cc.staleWhileRevalidate = deltaSeconds(value);
-        break;
-      case "stale-if-error":
-        cc.staleIfError = deltaSeconds(value);
-        break;
-      default:
-        setOwn(cc.extensions, name, value);
-    }
-  });
-  for (const key of ["maxAge", "sMaxage", "staleWhileRevalidate", "staleIfError"] as const) {
-    if (cc[key] === undefined) delete cc[key];
-  }
-  return cc;
+  }, RESPONSE_DIRECTIVES);
 }
-
-type Kind = "flag" | "seconds" | "fields" | "flagOrSeconds";
 
 /** Output order and wire names; booleans first, then lists, then numbers (like most servers). */
 const FIELDS: readonly [keyof CacheControlInit, string, Kind][] = [

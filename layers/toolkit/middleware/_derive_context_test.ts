@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { isContext, validate } from "../../gateway/mod.ts";
+import { isContext, testContext, validate } from "../../gateway/mod.ts";
 import { deriveContext } from "./_derive_context.ts";
-import { testContext } from "./_test_util.ts";
 
 Deno.test("deriveContext() reads every field of the original when nothing changes", () => {
   const ctx = testContext({ rootPath: "/r", workerId: 2, workerCount: 3 });

@@ -58,20 +58,6 @@ export function pathOf(url: string): string {
   return start === end ? "/" : url.slice(start, end);
 }
 
-/**
- * `path` below `rootPath` when it starts with it at a segment boundary (the gateway's rule, as
- * `classic()` applies it for PATH_INFO); otherwise `path` unchanged.
- */
-export function belowRoot(path: string, rootPath: string): string {
-  if (
-    rootPath !== "" && path.startsWith(rootPath) &&
-    (path.length === rootPath.length || path.charCodeAt(rootPath.length) === 47)
-  ) {
-    return path.length === rootPath.length ? "/" : path.slice(rootPath.length);
-  }
-  return path;
-}
-
 /** `{ fetch }` carrying `inner`'s lifespan hooks, so the wrapper works without `compose()`. */
 export function wrapApp(inner: AppObject, fetch: AppObject["fetch"]): AppObject {
   const wrapped: AppObject = { fetch };

@@ -1,34 +1,6 @@
-// Test-only helpers for the middleware tests: a Context without a server, a logger that keeps
-// its lines, and running an app under the gateway's real server.
-import {
-  type App,
-  type Context,
-  type ContextInit,
-  createContext,
-  type Logger,
-  serve,
-  silentLogger,
-} from "../../gateway/mod.ts";
-
-/** A Context as the reference server would build it for a request from 127.0.0.1. */
-export function testContext(overrides: Partial<ContextInit> = {}): Context {
-  const serverAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
-  return createContext({
-    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50123 },
-    serverAddr,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    serverName: "localhost",
-    rootPath: "",
-    workerId: 1,
-    workerCount: 1,
-    signal: new AbortController().signal,
-    completed: Promise.resolve(),
-    log: silentLogger,
-    waitUntil: () => {},
-    ...overrides,
-  });
-}
+// Test-only helpers for the middleware tests: a logger that keeps its lines, and running an app
+// under the gateway's real server. (A Context without a server is the gateway's testContext().)
+import { type App, type Logger, serve, silentLogger } from "../../gateway/mod.ts";
 
 /** A logger that records every line as `"<level>: <message>"`. */
 export function recordingLogger(): Logger & { lines: string[] } {

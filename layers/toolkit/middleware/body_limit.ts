@@ -7,6 +7,7 @@
 import { type App, type AppObject, toAppObject } from "../../gateway/mod.ts";
 import { ContentTooLarge } from "../exceptions.ts";
 import { wrapApp } from "./_http.ts";
+import { wholeNumber } from "./_options.ts";
 
 /** Options for {@linkcode bodyLimit}. */
 export interface BodyLimitOptions {
@@ -30,17 +31,11 @@ const DIGITS = /^\d+$/;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { bodyLimit } from "./body_limit.ts";
  *
  * const app = bodyLimit({ maxBytes: 4 })(async (request) => new Response(await request.text()));
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const small = await app.fetch(new Request("http://x/", { method: "POST", body: "abc" }), ctx);
  * assert.equal(await small.text(), "abc");
  * const large = await app.fetch(new Request("http://x/", { method: "POST", body: "abcdef" }), ctx);
@@ -49,12 +44,7 @@ const DIGITS = /^\d+$/;
  * ```
  */
 export function bodyLimit(options: BodyLimitOptions): (app: App) => AppObject {
-  const maxBytes = options?.maxBytes;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-    throw new TypeError(
-      `Cannot create bodyLimit: "maxBytes" must be a whole number of 0 or more, got ${maxBytes}`,
-    );
-  }
+  const maxBytes = wholeNumber(options?.maxBytes, 'bodyLimit: "maxBytes"');
   const tooLarge = () =>
     new ContentTooLarge(`The request body is larger than the limit of ${maxBytes} bytes.`);
 

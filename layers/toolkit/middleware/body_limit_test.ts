@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { testContext } from "../../gateway/mod.ts";
 import { bodyLimit } from "./body_limit.ts";
-import { testContext, withServer } from "./_test_util.ts";
+import { withServer } from "./_test_util.ts";
 
 function chunked(...parts: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

@@ -5,6 +5,7 @@
  */
 
 import { type App, type AppObject, toAppObject } from "../../gateway/mod.ts";
+import { concatBytes } from "../_bytes.ts";
 import { parseAcceptEncoding } from "../http/accept.ts";
 import { isCompressibleType } from "../http/mime.ts";
 import {
@@ -15,6 +16,7 @@ import {
   type Levels,
 } from "./_compress.ts";
 import { appendVary, withHeaders, wrapApp } from "./_http.ts";
+import { wholeNumber } from "./_options.ts";
 
 /** A content coding {@linkcode compression} can produce. */
 export type CompressionEncoding = "br" | "gzip" | "deflate";
@@ -67,18 +69,12 @@ const DIGITS = /^\d+$/;
  * ```ts
  * import assert from "node:assert/strict";
  * import { gunzipSync } from "node:zlib";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { compression } from "./compression.ts";
  *
  * const json = JSON.stringify({ items: Array.from({ length: 200 }, (_, id) => ({ id })) });
  * const app = compression()(() => Response.json(JSON.parse(json)));
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const request = new Request("http://x/", { headers: { "accept-encoding": "gzip" } });
  * const response = await app.fetch(request, ctx);
  * assert.equal(response.headers.get("content-encoding"), "gzip");
@@ -88,8 +84,8 @@ const DIGITS = /^\d+$/;
  * ```
  */
 export function compression(options: CompressionOptions = {}): (app: App) => AppObject {
-  const minLength = count(options.minLength, 1024, "minLength");
-  const bufferLimit = count(options.bufferLimit, 65536, "bufferLimit");
+  const minLength = wholeNumber(options.minLength ?? 1024, 'compression: "minLength"');
+  const bufferLimit = wholeNumber(options.bufferLimit ?? 65536, 'compression: "bufferLimit"');
   const encodings = options.encodings ?? ALL_ENCODINGS;
   for (const encoding of encodings) {
     if (!ALL_ENCODINGS.includes(encoding)) {
@@ -144,7 +140,7 @@ export function compression(options: CompressionOptions = {}): (app: App) => App
         // call; a body still arriving is streamed from where the peek stopped.
         const peeked = await peek(response.body, bufferLimit);
         if (peeked.done) {
-          const data = concat(peeked.chunks, peeked.size);
+          const data = concatBytes(peeked.chunks, peeked.size);
           if (data.byteLength >= minLength) return oneShot(data, encoding, levels, init);
           const headers = new Headers(response.headers);
           appendVary(headers, "Accept-Encoding");
@@ -243,19 +239,6 @@ function resume(peeked: Peeked): ReadableStream<Uint8Array> {
   });
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  if (chunks.length === 1 && chunks[0].buffer instanceof ArrayBuffer) {
-    return chunks[0] as Uint8Array<ArrayBuffer>;
-  }
-  const data = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return data;
-}
-
 function typeMatcher(
   types: CompressionOptions["types"],
 ): (contentType: string) => boolean {
@@ -276,16 +259,6 @@ function typeMatcher(
     const essence = (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase();
     return exact.has(essence) || prefixes.some((prefix) => essence.startsWith(prefix));
   };
-}
-
-function count(value: number | undefined, fallback: number, name: string): number {
-  const result = value ?? fallback;
-  if (!Number.isSafeInteger(result) || result < 0) {
-    throw new TypeError(
-      `Cannot create compression: "${name}" must be a whole number of 0 or more, got ${value}`,
-    );
-  }
-  return result;
 }
 
 function level(value: number | undefined, max: number, name: string): number | undefined {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { testContext } from "../../gateway/mod.ts";
 import { compression, type CompressionOptions } from "./compression.ts";
-import { testContext, withServer } from "./_test_util.ts";
+import { withServer } from "./_test_util.ts";
 
 const encoder = new TextEncoder();
 const TEXT = Array.from({ length: 400 }, (_, i) => `line ${i}: the quick brown fox\n`).join("");

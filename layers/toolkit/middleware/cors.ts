@@ -63,19 +63,13 @@ const DEFAULT_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { cors } from "./cors.ts";
  *
  * const app = cors({ origin: ["https://app.example"], credentials: true, maxAge: 600 })(
  *   () => new Response("data"),
  * );
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const preflight = await app.fetch(new Request("http://api.example/items", {
  *   method: "OPTIONS",
  *   headers: {

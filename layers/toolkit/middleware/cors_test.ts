@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { testContext } from "../../gateway/mod.ts";
 import { cors, type CorsOptions } from "./cors.ts";
-import { testContext, withServer } from "./_test_util.ts";
+import { withServer } from "./_test_util.ts";
 
 function app(options: CorsOptions = {}, answer: () => Response = () => new Response("body")) {
   let calls = 0;

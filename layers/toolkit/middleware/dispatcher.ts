@@ -7,7 +7,8 @@
 import { type App, type AppObject, type LifespanContext, toAppObject } from "../../gateway/mod.ts";
 import { NotFound } from "../exceptions.ts";
 import { deriveContext } from "./_derive_context.ts";
-import { belowRoot, pathStart } from "./_http.ts";
+import { belowRoot } from "../_paths.ts";
+import { pathStart } from "./_http.ts";
 
 /** Options for {@linkcode dispatcher}. */
 export interface DispatcherOptions {
@@ -36,19 +37,13 @@ export interface DispatcherOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { dispatcher } from "./dispatcher.ts";
  *
  * const where = (name: string) => (request: Request, ctx: { rootPath: string }) =>
  *   new Response(`${name} ${ctx.rootPath} ${new URL(request.url).pathname.slice(ctx.rootPath.length) || "/"}`);
  * const app = dispatcher({ "/api": where("api"), "/api/v2": where("v2") }, where("site"));
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const get = async (path: string) =>
  *   await (await app.fetch(new Request(`http://x${path}`), ctx)).text();
  * assert.equal(await get("/api/users"), "api /api /users");

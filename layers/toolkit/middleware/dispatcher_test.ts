@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { type Context, type Handler, isContext, type LifespanContext } from "../../gateway/mod.ts";
+import {
+  type Context,
+  type Handler,
+  isContext,
+  type LifespanContext,
+  testContext,
+} from "../../gateway/mod.ts";
 import { dispatcher } from "./dispatcher.ts";
-import { belowRoot } from "./_http.ts";
-import { recordingLogger, testContext, withServer } from "./_test_util.ts";
+import { belowRoot } from "../_paths.ts";
+import { recordingLogger, withServer } from "./_test_util.ts";
 
 // Answers with the path below the app's root, as the gateway's convention has apps read it.
 const where = (name: string): Handler => (request, ctx) => {

@@ -55,18 +55,12 @@ const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { lint } from "./lint.ts";
  *
  * const warnings: string[] = [];
  * const log = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log, waitUntil: () => {},
- * });
+ * const ctx = testContext({ log });
  * const app = lint()(() =>
  *   new Response("hi", { headers: { "content-type": "text/plain", etag: "v1" } })
  * );

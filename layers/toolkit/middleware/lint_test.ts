@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { Handler } from "../../gateway/mod.ts";
+import { type Handler, testContext } from "../../gateway/mod.ts";
 import { lint, type LintOptions } from "./lint.ts";
-import { recordingLogger, testContext, withServer } from "./_test_util.ts";
+import { recordingLogger, withServer } from "./_test_util.ts";
 
 const TEXT = { "content-type": "text/plain; charset=utf-8" };
 

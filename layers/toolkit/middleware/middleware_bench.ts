@@ -1,13 +1,12 @@
 // Per-request cost of the middleware against the bare app: `deno bench -A
 // layers/toolkit/middleware/middleware_bench.ts`. Every case builds its request and reads the
 // whole response body, so the difference from "bare app" is the middleware's own cost.
-import type { AppObject } from "../../gateway/mod.ts";
+import { type AppObject, testContext } from "../../gateway/mod.ts";
 import { compression } from "./compression.ts";
 import { cors } from "./cors.ts";
 import { dispatcher } from "./dispatcher.ts";
 import { proxyFix } from "./proxy_fix.ts";
 import { requestId } from "./request_id.ts";
-import { testContext } from "./_test_util.ts";
 
 const ctx = testContext();
 const items = Array.from({ length: 16 }, (_, id) => ({ id, name: `user-${id}`, active: true }));

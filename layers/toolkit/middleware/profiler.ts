@@ -75,19 +75,13 @@ const EDGE_SLASHES = /^\/+|\/+$/g;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { profiler } from "./profiler.ts";
  *
  * const dir = await Deno.makeTempDir();
  * const writes: Promise<unknown>[] = [];
  * const app = profiler({ dir })(() => new Response("ok"));
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: (promise) => void writes.push(promise),
- * });
+ * const ctx = testContext({ waitUntil: (promise) => void writes.push(promise) });
  * const response = await app.fetch(new Request("http://x/api/users"), ctx);
  * assert.equal(await response.text(), "ok");
  * await Promise.all(writes);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { Context, Handler } from "../../gateway/mod.ts";
+import { type Context, type Handler, testContext } from "../../gateway/mod.ts";
 import { profiler, type ProfilerOptions, type RequestProfile } from "./profiler.ts";
-import { recordingLogger, testContext, withServer } from "./_test_util.ts";
+import { recordingLogger, withServer } from "./_test_util.ts";
 
 /** A temp folder, a context whose waitUntil() promises can be awaited, and a cleanup. */
 async function setup() {

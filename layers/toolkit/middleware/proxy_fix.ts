@@ -7,6 +7,7 @@
 import { type App, type AppObject, type Context, toAppObject } from "../../gateway/mod.ts";
 import { deriveContext } from "./_derive_context.ts";
 import { wrapApp } from "./_http.ts";
+import { wholeNumber } from "./_options.ts";
 
 /** How many proxies in front of the app set each header; 0 ignores the header. */
 export interface ProxyFixOptions {
@@ -80,20 +81,14 @@ const BAD_PREFIX = /[\x00-\x20\x7f?#\\]/;
  * @example One proxy in front, which sets For and Proto
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { proxyFix } from "./proxy_fix.ts";
  *
  * const app = proxyFix()({
  *   fetch: (request, ctx) =>
  *     new Response(`${(ctx.remoteAddr as Deno.NetAddr).hostname} ${ctx.scheme} ${request.url}`),
  * });
- * const proxy: Deno.NetAddr = { transport: "tcp", hostname: "10.0.0.2", port: 41000 };
- * const ctx = createContext({
- *   remoteAddr: proxy, serverAddr: proxy, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext({ remoteAddr: { transport: "tcp", hostname: "10.0.0.2", port: 41000 } });
  * const request = new Request("http://example.com/a", {
  *   headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.7", "x-forwarded-proto": "https" },
  * });
@@ -102,11 +97,11 @@ const BAD_PREFIX = /[\x00-\x20\x7f?#\\]/;
  * ```
  */
 export function proxyFix(options: ProxyFixOptions = {}): (app: App) => AppObject {
-  const forHops = hops(options.for, 1, "for");
-  const protoHops = hops(options.proto, 1, "proto");
-  const hostHops = hops(options.host, 0, "host");
-  const portHops = hops(options.port, 0, "port");
-  const prefixHops = hops(options.prefix, 0, "prefix");
+  const forHops = wholeNumber(options.for ?? 1, 'proxyFix: "for"');
+  const protoHops = wholeNumber(options.proto ?? 1, 'proxyFix: "proto"');
+  const hostHops = wholeNumber(options.host ?? 0, 'proxyFix: "host"');
+  const portHops = wholeNumber(options.port ?? 0, 'proxyFix: "port"');
+  const prefixHops = wholeNumber(options.prefix ?? 0, 'proxyFix: "prefix"');
 
   return (app) => {
     const inner = toAppObject(app);
@@ -171,16 +166,6 @@ function apply(request: Request, ctx: Context, found: Found): [Request, Context]
     rootPath: found.rootPath ?? undefined,
   });
   return [next, changed];
-}
-
-function hops(value: number | undefined, fallback: number, name: string): number {
-  const result = value ?? fallback;
-  if (!Number.isSafeInteger(result) || result < 0) {
-    throw new TypeError(
-      `Cannot create proxyFix: "${name}" must be a whole number of 0 or more, got ${value}`,
-    );
-  }
-  return result;
 }
 
 /** The `trusted`th comma-separated value from the right, or `null` when there are fewer. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { type Context, isContext, validate } from "../../gateway/mod.ts";
+import { type Context, isContext, testContext, validate } from "../../gateway/mod.ts";
 import { PROXY_FIX_ORIGINAL, proxyFix, type ProxyFixOriginal } from "./proxy_fix.ts";
-import { testContext, withServer } from "./_test_util.ts";
+import { withServer } from "./_test_util.ts";
 
 interface Seen {
   request: Request;

@@ -43,20 +43,14 @@ const VALID_ID = /^[\x20-\x7e]{1,200}$/;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { getRequestId, requestId } from "./request_id.ts";
  *
  * let n = 0;
  * const app = requestId({ generate: () => `req-${++n}` })({
  *   fetch: (_request, ctx) => new Response(`id ${getRequestId(ctx)}`),
  * });
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const response = await app.fetch(new Request("http://localhost/"), ctx);
  * assert.equal(response.headers.get("x-request-id"), "req-1");
  * assert.equal(await response.text(), "id req-1");
@@ -87,16 +81,10 @@ export function requestId(options: RequestIdOptions = {}): (app: App) => AppObje
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { getRequestId, REQUEST_ID } from "./request_id.ts";
  *
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * assert.equal(getRequestId(ctx), undefined);
  * ctx.state.set(REQUEST_ID, "abc");
  * assert.equal(getRequestId(ctx), "abc");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { compose } from "../../gateway/mod.ts";
+import { compose, testContext } from "../../gateway/mod.ts";
 import { getRequestId, REQUEST_ID, requestId } from "./request_id.ts";
-import { testContext, withServer } from "./_test_util.ts";
+import { withServer } from "./_test_util.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

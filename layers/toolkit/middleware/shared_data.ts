@@ -8,7 +8,8 @@ import { resolve } from "node:path";
 import { type App, type AppObject, toAppObject } from "../../gateway/mod.ts";
 import { isHttpError, NotFound } from "../exceptions.ts";
 import { sendFile, sendFromDirectory, type StaticFileOptions } from "../static_files.ts";
-import { belowRoot, pathOf, wrapApp } from "./_http.ts";
+import { belowRoot } from "../_paths.ts";
+import { pathOf, wrapApp } from "./_http.ts";
 
 /** Options for {@linkcode sharedData}: those of `sendFile`, and what to do on a miss. */
 export interface SharedDataOptions extends StaticFileOptions {
@@ -31,19 +32,13 @@ export interface SharedDataOptions extends StaticFileOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createContext, silentLogger } from "../../gateway/mod.ts";
+ * import { testContext } from "../../gateway/mod.ts";
  * import { sharedData } from "./shared_data.ts";
  *
  * const root = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${root}/site.css`, "body {}\n");
  * const app = sharedData({ "/static": root }, { maxAge: 3600 })(() => new Response("from app"));
- * const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8000 };
- * const ctx = createContext({
- *   remoteAddr: addr, serverAddr: addr, scheme: "http", protocol: "HTTP/1.1",
- *   serverName: "localhost", rootPath: "", workerId: 1, workerCount: 1,
- *   signal: new AbortController().signal, completed: Promise.resolve(),
- *   log: silentLogger, waitUntil: () => {},
- * });
+ * const ctx = testContext();
  * const file = await app.fetch(new Request("http://x/static/site.css"), ctx);
  * assert.equal(await file.text(), "body {}\n");
  * assert.equal(file.headers.get("cache-control"), "public, max-age=3600");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { testContext } from "../../gateway/mod.ts";
 import { sharedData, type SharedDataOptions } from "./shared_data.ts";
-import { testContext, withServer } from "./_test_util.ts";
+import { withServer } from "./_test_util.ts";
 
 async function fixture(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "shared_data_test_" });

@@ -1,14 +1,10 @@
 // The test client's overhead: requests per second through Client against calling the app directly.
 // Run: deno bench -A layers/toolkit/testing/client_bench.ts
-import { createContext, silentLogger } from "../../gateway/mod.ts";
+import { testContext } from "../../gateway/mod.ts";
 import { Client } from "./client.ts";
 
 const hello = () => new Response("Hello, World!\n");
 const echo = async (request: Request) => new Response(await request.text());
-
-const serverAddr: Deno.NetAddr = { transport: "tcp", hostname: "localhost", port: 80 };
-const remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 50000 };
-const signal = new AbortController().signal;
 
 const plain = new Client(hello);
 const withCookies = new Client(hello);
@@ -22,20 +18,7 @@ const following = new Client((request) => {
 
 Deno.bench("app called directly (baseline)", { group: "hello", baseline: true }, async () => {
   const request = new Request("http://localhost/");
-  const ctx = createContext({
-    remoteAddr,
-    serverAddr,
-    scheme: "http",
-    protocol: "HTTP/1.1",
-    serverName: "localhost",
-    rootPath: "",
-    workerId: 1,
-    workerCount: 1,
-    signal,
-    completed: Promise.resolve(),
-    log: silentLogger,
-    waitUntil: () => {},
-  });
+  const ctx = testContext();
   await (await hello()).text();
   void request, ctx;
 });
