@@ -2,8 +2,10 @@
  * ngw2f as a library: the public API of each layer, by name.
  *
  * Today that is the gateway — the contract between servers and apps (ngw2f's WSGI) and its
- * reference server — and the master (gunicorn's job): `resolveSettings()` and `serveApp()` are
- * what `ngw2f serve` runs. The proxy, toolkit and framework layers join as they land.
+ * reference server —, the master (gunicorn's job: `resolveSettings()` and `serveApp()` are what
+ * `ngw2f serve` runs) and the toolkit (Werkzeug's job: request wrapper, response helpers, HTTP
+ * errors, routing, static files, middleware, test client; the full set is in
+ * `@ngw2f/ngw2f/toolkit`). The proxy and framework layers join as they land.
  *
  * @example Serve an app with a middleware
  * ```ts
@@ -68,3 +70,38 @@ export {
   resolveSettings,
   serveApp,
 } from "./layers/master/mod.ts";
+export {
+  BadRequest,
+  bodyLimit,
+  Client,
+  compression,
+  cors,
+  dispatcher,
+  Forbidden,
+  html,
+  HttpError,
+  isHttpError,
+  json,
+  lint,
+  makeConditional,
+  MethodNotAllowed,
+  MultiDict,
+  NotFound,
+  parseAccept,
+  parseCookies,
+  profiler,
+  proxyFix,
+  redirect,
+  requestId,
+  RequestWrapper,
+  resultError,
+  RouteMap,
+  sendFile,
+  sendFromDirectory,
+  serializeCookie,
+  setCookie,
+  sharedData,
+  stream,
+  text,
+  Unauthorized,
+} from "./layers/toolkit/mod.ts";

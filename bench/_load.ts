@@ -47,6 +47,11 @@ export interface BenchCase {
   cwd?: string;
   /** The path wrk requests; default "/". */
   path?: string;
+  /**
+   * Request headers wrk adds ("Name: value"), or a function giving them once the server
+   * listens (e.g. an ETag read from it for a conditional request).
+   */
+  headers?: string[] | ((port: number) => Promise<string[]>);
 }
 
 /** One measured run. */
@@ -124,11 +129,12 @@ function ms(text: string): number {
 /** Runs wrk against `port`; `seconds` bounds the run. */
 export async function wrk(
   port: number,
-  options: { seconds: number; connections: number; path?: string },
+  options: { seconds: number; connections: number; path?: string; headers?: string[] },
 ) {
   const output = await new Deno.Command("wrk", {
     args: [
       "-t1",
+      ...(options.headers ?? []).flatMap((header) => ["-H", header]),
       `-c${options.connections}`,
       `-d${options.seconds}s`,
       "--latency",
@@ -168,9 +174,11 @@ export async function measure(
   const stderr = new Response(child.stderr).text();
   try {
     await waitForPort(port, 15_000);
-    await wrk(port, { seconds: 1, connections: options.connections, path: bench.path });
+    const headers = typeof bench.headers === "function" ? await bench.headers(port) : bench.headers;
+    const target = { path: bench.path, headers };
+    await wrk(port, { seconds: 1, connections: options.connections, ...target });
     const before = usage(child.pid);
-    const run = await wrk(port, { ...options, path: bench.path });
+    const run = await wrk(port, { ...options, ...target });
     const after = usage(child.pid);
     return {
       name: bench.name,

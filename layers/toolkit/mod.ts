@@ -270,3 +270,4 @@ export {
   type RequestIdOptions,
 } from "./middleware/request_id.ts";
 export { sharedData, type SharedDataOptions } from "./middleware/shared_data.ts";
+export * from "./routing/routing.ts";

@@ -106,7 +106,9 @@ export function compression(options: CompressionOptions = {}): (app: App) => App
     const inner = toAppObject(app);
     return wrapApp(inner, async (request, ctx) => {
       const response = await inner.fetch(request, ctx);
-      if (request.method === "HEAD" || response.body === null) return response;
+      // `response.body` is not read before a body is to be compressed: reading it turns a
+      // string or bytes body into a stream, and the server then loses its Content-Length.
+      if (request.method === "HEAD") return response;
       const headers = response.headers;
       if (
         response.status === 206 || headers.has("content-range") ||
@@ -130,6 +132,7 @@ export function compression(options: CompressionOptions = {}): (app: App) => App
       ) {
         return withHeaders(response, (h) => appendVary(h, "Accept-Encoding"));
       }
+      if (response.body === null) return response;
       const init = compressedInit(response, encoding);
       if (length !== null && length <= bufferLimit) {
         return oneShot(await response.bytes(), encoding, levels, init);

@@ -260,3 +260,24 @@ Deno.test("compression() works under the gateway's server", async () => {
     }
   });
 });
+
+Deno.test("compression() keeps Deno.serve's Content-Length on a body it does not compress", async () => {
+  // Reading `response.body` turns a string body into a stream, which Deno.serve sends chunked.
+  const app = compression()(text("short"));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => app.fetch(request, testContext()),
+  );
+  try {
+    for (const encoding of ["identity", "gzip"]) {
+      const response = await fetch(`http://127.0.0.1:${server.addr.port}/`, {
+        headers: { "accept-encoding": encoding },
+      });
+      assert.equal(response.headers.get("content-length"), "5", encoding);
+      assert.equal(response.headers.get("transfer-encoding"), null, encoding);
+      assert.equal(await response.text(), "short");
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
