@@ -178,14 +178,18 @@ It exports a function (request, ctx) => Response, or an object with a fetch meth
 as \`deno serve\` expects.`;
 
 function commandHelp(command: Command): string {
-  const lines = command.flags.map((flag) => {
-    const names = `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}` +
-      (flag.type === "string" ? ` ${flag.arg ?? "VALUE"}` : "");
+  const names = command.flags.map((flag) =>
+    `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}` +
+    (flag.type === "string" ? ` ${flag.arg ?? "VALUE"}` : "")
+  );
+  // The docs start in one column, two spaces past the longest flag.
+  const width = Math.max(28, ...names.map((name) => name.length + 2));
+  const lines = command.flags.map((flag, i) => {
     const extra = flag.default ? ` (default: ${flag.default || '""'})` : "";
-    return `  ${names.padEnd(30)}${flag.doc}${extra}`;
+    return `  ${names[i].padEnd(width)}${flag.doc}${extra}`;
   });
   return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${lines.join("\n")}\n` +
-    `  -h, --help                    Show this help` +
+    `  ${"-h, --help".padEnd(width)}Show this help` +
     (command.notes ? `\n\n${command.notes}` : "");
 }
 

@@ -42,6 +42,10 @@ Deno.test("ngw2f dev --help documents every flag with its default", async () => 
     assert.match(result.stdout, new RegExp(flag));
   }
   assert.match(result.stdout, /default: 127\.0\.0\.1:8000/);
+  // Every description starts in one column, past the longest flag (--graceful-timeout SECONDS).
+  const options = result.stdout.split("\n\n")[2].split("\n").slice(1);
+  const columns = new Set(options.map((line) => line.search(/(?<=\S {2,})\S/)));
+  assert.equal(columns.size, 1, options.join("\n"));
   assert.equal((await runCli(["help", "dev"])).stdout, result.stdout);
 });
 

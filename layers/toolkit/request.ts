@@ -60,9 +60,12 @@ const DIGITS = /^\d+$/;
 const NO_OPTIONS: RequestWrapperOptions = {};
 
 /**
- * A `Request` with typed, lazily parsed and cached views: nothing is parsed until read, and
- * everything is parsed once. The body can be read one way: `form()`/`files()`, or
- * `bytes()`/`text()`/`json()` (reading the bytes first still lets `form()` parse them).
+ * A `Request` with typed, lazily parsed views: nothing is parsed until read. The URL, args,
+ * cookies, Accept*, Authorization, Cache-Control, the body and the form are parsed once and
+ * cached; the conditional and range headers (`ifMatch`, `ifModifiedSince`, `range`, ...) are
+ * parsed on each read, so each caller gets its own `Date`s and arrays. The body can be read one
+ * way: `form()`/`files()`, or `bytes()`/`text()`/`json()` (reading the bytes first still lets
+ * `form()` parse them).
  * Uploaded files are removed by {@linkcode RequestWrapper.close}, which runs by itself when
  * `ctx.completed` settles.
  *

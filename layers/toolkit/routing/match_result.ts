@@ -85,14 +85,15 @@ export interface WebsocketMismatchResult {
   readonly kind: "websocket_mismatch";
 }
 
-/** Everything a match can give; `M` is the success type (typed per endpoint by typed maps). */
-export type MatchResult<M = RouteMatch> =
-  | M
+/** The results that stand for an HTTP error: {@linkcode resultError} turns them into one. */
+export type FailedResult =
   | RedirectResult
   | MethodNotAllowedResult
   | NotFoundResult
-  | OptionsResult
   | WebsocketMismatchResult;
+
+/** Everything a match can give; `M` is the success type (typed per endpoint by typed maps). */
+export type MatchResult<M = RouteMatch> = M | OptionsResult | FailedResult;
 
 /**
  * `400 Bad Request` for a WebSocket request to a plain rule or the reverse (Werkzeug's
@@ -133,6 +134,9 @@ export class WebsocketMismatch extends BadRequest {
  * assert.equal(resultError({ kind: "not_found" })?.status, 404);
  * ```
  */
+export function resultError(result: FailedResult): HttpError;
+/** {@inheritDoc resultError} */
+export function resultError(result: MatchResult<unknown>): HttpError | null;
 export function resultError(result: MatchResult<unknown>): HttpError | null {
   const kind = (result as { kind?: unknown }).kind;
   switch (kind) {

@@ -46,6 +46,7 @@ export { type BuildOptions, RouteMap, type RouteMapOptions } from "./route_map.t
 export { BoundRouteMap } from "./bound_route_map.ts";
 export { type Params, type RedirectTarget, Rule, type RuleOptions } from "./url_rule.ts";
 export {
+  type FailedResult,
   type MatchOptions,
   type MatchResult,
   type MethodNotAllowedResult,
