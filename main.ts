@@ -24,6 +24,15 @@ import { keepWorkerAlive, processChannel, runWorker } from "./layers/master/work
 import { debugMiddleware } from "./layers/toolkit/dev/debug_middleware.ts";
 import { startReloadingServer } from "./layers/toolkit/dev/dev_server.ts";
 import { isLoopbackBind } from "./layers/toolkit/dev/loopback.ts";
+import {
+  checkConfigFiles,
+  convertNginxFile,
+  dumpConfig,
+  loadProxyConfig,
+  type ProxyConfig,
+  runProxy,
+  signalMaster,
+} from "./layers/proxy/mod.ts";
 
 const VERSION = denoConfig.version;
 
@@ -151,7 +160,59 @@ app throws (NotFound, ...) keep their own responses.`,
   run: runDev,
 };
 
-const COMMANDS: Command[] = [DEV];
+const PROXY: Command = {
+  name: "proxy",
+  usage: "ngw2f proxy [-c FILE] [-p PREFIX] [-g SETTINGS] [-t | -T | -s SIGNAL | --from-nginx FILE]",
+  summary: "Run the web server and proxy from ngw2f.toml (like `nginx`)",
+  flags: [
+    {
+      name: "config",
+      short: "c",
+      type: "string",
+      arg: "FILE",
+      doc: "The config file (default: ./ngw2f.toml if it exists, else the built-in demo site)",
+    },
+    {
+      name: "prefix",
+      short: "p",
+      type: "string",
+      arg: "PREFIX",
+      doc: "Where relative paths in the config start (default: the config file's folder)",
+    },
+    {
+      name: "global",
+      short: "g",
+      type: "string",
+      multiple: true,
+      arg: "SETTING",
+      doc: "A top-level TOML line applied over the file, e.g. -g 'workers = 1'; repeat for more",
+    },
+    { name: "test", short: "t", type: "boolean", doc: "Test the config and exit" },
+    { name: "dump", short: "T", type: "boolean", doc: "Test the config, print it and exit" },
+    { name: "quiet", short: "q", type: "boolean", doc: "With -t, print errors only" },
+    {
+      name: "signal",
+      short: "s",
+      type: "string",
+      arg: "SIGNAL",
+      doc: "Send stop, quit, reload or reopen to the running master (through its pid file)",
+    },
+    {
+      name: "from-nginx",
+      type: "string",
+      arg: "FILE",
+      doc: "Print FILE (an nginx.conf) converted to ngw2f.toml; name what cannot be converted",
+    },
+  ],
+  notes: `The master runs \`workers\` proxy workers (default "auto": one per CPU); each owns its
+connections with its own HTTP/1.1 core. Signals as nginx: -s stop (fast), -s quit (graceful),
+-s reload (HUP: new workers with the new config, then the old ones drain; a broken config keeps
+the old workers running and logs why), -s reopen (USR1: reopen the log files). The config
+reference is docs/proxy-config.md; docs/proxy-from-nginx.md maps nginx directives.`,
+  run: runProxyCommand,
+};
+
+const COMMANDS: Command[] = [DEV, PROXY];
 
 /** Which `dev` flag sets which server option, for error messages. */
 const DEV_FLAG_OF: Record<string, string> = {
@@ -344,6 +405,71 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
   for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   log.info("Shutdown complete");
   return 0;
+}
+
+/** `ngw2f proxy`: nginx's command line over the proxy layer. */
+async function runProxyCommand(values: Record<string, unknown>): Promise<number> {
+  if (typeof values["from-nginx"] === "string") {
+    const { toml, unconverted } = await convertNginxFile(values["from-nginx"]);
+    print(toml.replace(/\n$/, ""));
+    const log = createLogger({ bare: true });
+    for (const item of unconverted) {
+      log.warn(`ngw2f: not converted: ${item.file}:${item.line}: ${item.directive}: ${item.why}`);
+    }
+    return 0;
+  }
+  // Without -p, relative paths in the file start at the file's folder.
+  const prefix = typeof values.prefix === "string" ? values.prefix : undefined;
+  const explicit = typeof values.config === "string" ? values.config : null;
+  const file = explicit ?? (exists("ngw2f.toml") ? "ngw2f.toml" : null);
+  const globals = (values.global as string[] | undefined) ?? [];
+  const load = () => loadProxyConfig(file, prefix === undefined ? { globals } : { prefix, globals });
+  const log = createLogger({ bare: true });
+  const shown = file ?? "(built-in)";
+  if (values.test || values.dump) {
+    let config: ProxyConfig;
+    try {
+      config = await load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      log.error(`ngw2f: [emerg] ${error.message}`);
+      log.error(`ngw2f: configuration file ${shown} test failed`);
+      return 1;
+    }
+    const { errors, warnings } = checkConfigFiles(config);
+    for (const warning of warnings) if (!values.quiet) log.warn(`ngw2f: [warn] ${warning}`);
+    for (const error of errors) log.error(`ngw2f: [emerg] ${error}`);
+    if (errors.length) {
+      log.error(`ngw2f: configuration file ${shown} test failed`);
+      return 1;
+    }
+    if (!values.quiet) {
+      log.info(`ngw2f: the configuration file ${shown} syntax is ok`);
+      log.info(`ngw2f: configuration file ${shown} test is successful`);
+    }
+    if (values.dump) print(dumpConfig(config));
+    return 0;
+  }
+  const config = await load();
+  if (typeof values.signal === "string") {
+    try {
+      signalMaster(config.pid, values.signal);
+    } catch (error) {
+      log.error(`ngw2f: ${(error as Error).message}`);
+      return 1;
+    }
+    return 0;
+  }
+  const args = Deno.args.slice(Deno.args.indexOf("proxy") + 1);
+  return await runProxy(config, { args, reload: load });
+}
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the command line and returns the exit code. */

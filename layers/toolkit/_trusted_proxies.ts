@@ -1,6 +1,6 @@
 // Finding the client's address behind trusted reverse proxies: IP and CIDR parsing, and the
 // right-to-left walk of X-Forwarded-For (nginx's real_ip with real_ip_recursive, or Werkzeug's
-// ProxyFix x_for=N for a hop count). Private to request.ts.
+// ProxyFix x_for=N for a hop count). Private to request.ts and ip_ranges.ts.
 
 /** Which peers may set `X-Forwarded-For`: CIDR ranges / addresses (and `"unix:"`), or a hop count. */
 export type TrustedProxies = readonly string[] | number;
@@ -203,4 +203,15 @@ export function clientAddress(
     if (!isTrusted(trust, ip)) return current;
   }
   return current;
+}
+
+/**
+ * Whether `address` (an IP, or `null` for a unix-socket peer) is in `list` (addresses, CIDR
+ * ranges, `"unix:"`); the list is compiled once per array. Throws a RangeError on a bad entry.
+ */
+export function inAddressList(list: readonly string[], address: string | null): boolean {
+  const trust = compile(list);
+  if (address === null) return trust.unix;
+  const ip = parseIp(address);
+  return ip !== null && isTrusted(trust, ip);
 }

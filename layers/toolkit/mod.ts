@@ -66,7 +66,10 @@ export {
 } from "./http/cache_control.ts";
 export {
   evaluatePreconditions,
+  evaluatePreconditionsFrom,
   evaluateRange,
+  evaluateRangeFrom,
+  type HeaderGetter,
   makeConditional,
   type MakeConditionalOptions,
   notModified,
@@ -271,3 +274,4 @@ export {
 } from "./middleware/request_id.ts";
 export { sharedData, type SharedDataOptions } from "./middleware/shared_data.ts";
 export * from "./routing/routing.ts";
+export { IpRanges } from "./ip_ranges.ts";

@@ -74,26 +74,57 @@ function wholeSecond(value: Date | number | null | undefined): number {
  */
 export function evaluatePreconditions(request: Request, validators: Validators): 200 | 304 | 412 {
   const headers = request.headers;
+  return evaluatePreconditionsFrom(request.method, (name) => headers.get(name), validators);
+}
+
+/**
+ * Reads one request header by its lower-case name: the value, or `null` when absent. Lets the
+ * conditional logic run on a parsed request head (the proxy's) without a `Request` object.
+ */
+export type HeaderGetter = (name: string) => string | null;
+
+/**
+ * {@linkcode evaluatePreconditions} on a method and a header getter instead of a `Request`:
+ * the same RFC 9110 §13.2.2 evaluation, for code that never builds Fetch-API objects (the
+ * proxy's static file handler). `header` is called with lower-case names only.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluatePreconditionsFrom } from "./conditional.ts";
+ *
+ * const sent: Record<string, string> = { "if-none-match": '"v2"' };
+ * const header = (name: string) => sent[name] ?? null;
+ * assert.equal(evaluatePreconditionsFrom("GET", header, { etag: '"v2"' }), 304);
+ * assert.equal(evaluatePreconditionsFrom("PUT", header, { etag: '"v2"' }), 412);
+ * assert.equal(evaluatePreconditionsFrom("GET", header, { etag: '"v3"' }), 200);
+ * ```
+ */
+export function evaluatePreconditionsFrom(
+  method: string,
+  header: HeaderGetter,
+  validators: Validators,
+): 200 | 304 | 412 {
   const etag = validators.etag ?? null;
-  const ifMatch = headers.get("if-match");
+  const ifMatch = header("if-match");
   if (ifMatch) {
     const tags = parseETags(ifMatch);
     if (!tags.star && (etag === null || !tags.contains(etag))) return 412;
   } else {
-    const since = parseHttpDate(headers.get("if-unmodified-since"));
+    const since = parseHttpDate(header("if-unmodified-since"));
     const modified = wholeSecond(validators.lastModified);
     if (since !== null && modified > since.getTime()) return 412;
   }
-  const ifNoneMatch = headers.get("if-none-match");
+  const ifNoneMatch = header("if-none-match");
   const noneMatch = ifNoneMatch ? parseETags(ifNoneMatch) : null;
   if (noneMatch !== null && !noneMatch.isEmpty) {
     if (noneMatch.star || (etag !== null && noneMatch.containsWeak(etag))) {
-      return isGetOrHead(request.method) ? 304 : 412;
+      return isGetOrHead(method) ? 304 : 412;
     }
     return 200;
   }
-  if (isGetOrHead(request.method)) {
-    const since = parseHttpDate(headers.get("if-modified-since"));
+  if (isGetOrHead(method)) {
+    const since = parseHttpDate(header("if-modified-since"));
     const modified = wholeSecond(validators.lastModified);
     if (since !== null && modified <= since.getTime()) return 304;
   }
@@ -120,10 +151,34 @@ export function evaluateRange(
   request: Request,
   options: Validators & RangeOptions & { size: number },
 ): ByteRange[] | null | "unsatisfiable" {
-  if (request.method !== "GET") return null;
-  const header = request.headers.get("range");
-  if (!header) return null;
-  const ifRangeHeader = request.headers.get("if-range");
+  const headers = request.headers;
+  return evaluateRangeFrom(request.method, (name) => headers.get(name), options);
+}
+
+/**
+ * {@linkcode evaluateRange} on a method and a header getter instead of a `Request` (see
+ * {@linkcode evaluatePreconditionsFrom}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { evaluateRangeFrom } from "./conditional.ts";
+ *
+ * const sent: Record<string, string> = { range: "bytes=-2" };
+ * const header = (name: string) => sent[name] ?? null;
+ * assert.deepEqual(evaluateRangeFrom("GET", header, { size: 10 }), [{ start: 8, end: 9 }]);
+ * assert.equal(evaluateRangeFrom("HEAD", header, { size: 10 }), null);
+ * ```
+ */
+export function evaluateRangeFrom(
+  method: string,
+  header: HeaderGetter,
+  options: Validators & RangeOptions & { size: number },
+): ByteRange[] | null | "unsatisfiable" {
+  if (method !== "GET") return null;
+  const range = header("range");
+  if (!range) return null;
+  const ifRangeHeader = header("if-range");
   if (ifRangeHeader !== null) {
     const ifRange = parseIfRange(ifRangeHeader);
     if (ifRange === null) return null;
@@ -134,7 +189,7 @@ export function evaluateRange(
       return null;
     }
   }
-  return parseRange(header, options.size, options);
+  return parseRange(range, options.size, options);
 }
 
 /**

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { readByteranges } from "../_test_byteranges.ts";
 import {
   evaluatePreconditions,
+  evaluatePreconditionsFrom,
   evaluateRange,
+  evaluateRangeFrom,
   makeConditional,
   notModified,
   type Validators,
@@ -340,4 +342,31 @@ Deno.test("makeConditional() trusts the bytes when the declared Content-Length i
   assert.equal(whole.status, 206);
   assert.equal(whole.headers.get("content-type")?.startsWith("multipart/byteranges"), true);
   await whole.body?.cancel();
+});
+
+Deno.test("evaluatePreconditionsFrom() and evaluateRangeFrom() agree with the Request forms", () => {
+  const cases: [Record<string, string>, string][] = [
+    [{}, "GET"],
+    [{ "if-none-match": 'W/"v2"' }, "GET"],
+    [{ "if-none-match": '"v2"' }, "DELETE"],
+    [{ "if-match": '"v1"' }, "GET"],
+    [{ "if-modified-since": MODIFIED_TEXT }, "HEAD"],
+    [{ "if-unmodified-since": EARLIER_TEXT }, "PUT"],
+    [{ range: "bytes=0-1,-2" }, "GET"],
+    [{ range: "bytes=0-1", "if-range": '"v2"' }, "GET"],
+    [{ range: "bytes=0-1", "if-range": LATER_TEXT }, "GET"],
+    [{ range: "bytes=20-" }, "GET"],
+  ];
+  for (const [headers, method] of cases) {
+    const header = (name: string) => headers[name] ?? null;
+    const options = { ...VALIDATORS, size: 10 };
+    assert.equal(
+      evaluatePreconditionsFrom(method, header, VALIDATORS),
+      evaluatePreconditions(request(headers, method), VALIDATORS),
+    );
+    assert.deepEqual(
+      evaluateRangeFrom(method, header, options),
+      evaluateRange(request(headers, method), options),
+    );
+  }
 });

@@ -1,0 +1,476 @@
+// One client connection of the HTTP core: read a head, answer it, skip the body, again —
+// with nginx's header, idle, body and send deadlines checked by the core's watchdog. Private to
+// the HTTP core.
+
+import type { Completed, Exchange, Reply, RequestHead } from "../types.ts";
+import { headerOf } from "../types.ts";
+import { BodySkipper } from "./_body.ts";
+import { Output } from "./_output.ts";
+import { sendReply, type Sent, validReply } from "./_reply.ts";
+import { HeadError, parseRequestHead } from "./parse.ts";
+import type { ResolvedCoreOptions } from "./options.ts";
+
+const CR = 13;
+const LF = 10;
+/** Past this much unread request body, the connection is closed instead of read to its end. */
+const DISCARD_LIMIT = 1024 * 1024;
+
+/** What a connection is doing, for nginx's stub_status counters. */
+export const enum Phase {
+  None,
+  /** Reading a request head. */
+  Reading,
+  /** Handling a request, writing its reply. */
+  Writing,
+  /** Idle: no byte of a next request yet. */
+  Waiting,
+}
+
+/** What a read deadline does when it passes. */
+export const enum Deadline {
+  /** Close silently (keep-alive idle, a new connection that sends nothing, lingering). */
+  Close,
+  /** Answer 408 and close (a head not received in time). */
+  Answer408,
+}
+
+/** The core as a connection sees it. */
+export interface ConnectionHost {
+  readonly options: ResolvedCoreOptions;
+  /** ms since the epoch, refreshed per request and per watchdog tick. */
+  clock: number;
+  readonly draining: boolean;
+  readonly serverPort: number;
+  requests: number;
+  /** Counts per {@linkcode Phase}. */
+  readonly phases: number[];
+  /** The `Date` and `Server` lines for a reply now. */
+  fixedLines(): string;
+  /** The core's own reply for an error status. */
+  errorReply(status: number): Reply;
+  /** The connection ended. */
+  remove(connection: Connection): void;
+}
+
+/** A client connection and its request loop. */
+export class Connection {
+  readonly conn: Deno.Conn;
+  #host: ConnectionHost;
+  #buf = new Uint8Array(4096);
+  #start = 0;
+  #end = 0;
+  #eof = false;
+  #out: Output;
+  #body = new BodySkipper();
+  #remoteAddr: string;
+  #remotePort: number;
+  /** Read bytes, all exchanges (for `bytesReceived`). */
+  #read = 0;
+  /** How far past `#start` the buffer was searched for a head's end. */
+  #scanned = 0;
+  phase: Phase = Phase.None;
+  /** When the read in progress times out (0: no deadline). */
+  readDeadline = 0;
+  readAction: Deadline = Deadline.Close;
+  /** Set by drain: finish the exchange in progress, then close. */
+  closing = false;
+  closed = false;
+
+  constructor(conn: Deno.Conn, host: ConnectionHost) {
+    this.conn = conn;
+    this.#host = host;
+    this.#out = new Output(conn, host, host.options.sendTimeout);
+    const addr = conn.remoteAddr;
+    if (addr.transport === "tcp" || addr.transport === "udp") {
+      this.#remoteAddr = addr.hostname;
+      this.#remotePort = addr.port;
+    } else {
+      this.#remoteAddr = (addr as Deno.UnixAddr).path ||
+        ((conn.localAddr as Deno.UnixAddr).path ?? "");
+      this.#remotePort = 0;
+    }
+  }
+
+  /** When the reply write in progress times out (0: none). */
+  get writeDeadline(): number {
+    return this.#out.deadline;
+  }
+
+  /** Serves the connection until it ends; never throws. */
+  async run(): Promise<void> {
+    try {
+      if ("setNoDelay" in this.conn) (this.conn as Deno.TcpConn).setNoDelay(true);
+      await this.#serve();
+    } catch (error) {
+      if (!this.closed && !isDisconnect(error)) {
+        this.#host.options.log.warn(`Connection from ${this.#remoteAddr} failed: ${error}`);
+      }
+    } finally {
+      this.close();
+      this.#phase(Phase.None);
+      this.#host.remove(this);
+    }
+  }
+
+  /** Closes the socket (a pending read or write fails). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Drain's cut: closes the socket and forgets the connection, even if its handler hangs. */
+  abandon(): void {
+    this.close();
+    this.#phase(Phase.None);
+    this.#host.remove(this);
+  }
+
+  /** A read deadline passed. */
+  timeout(): void {
+    this.readDeadline = 0;
+    if (this.readAction !== Deadline.Answer408 || this.#out.broken) return this.close();
+    const reply = this.#host.errorReply(408);
+    // Nothing else writes while a head is being read: the answer goes out beside the read.
+    sendReply(this.#out, "GET", "1.1", reply, false, this.#host.fixedLines())
+      .finally(() => this.close());
+  }
+
+  /** Drain: closes the connection when idle, else lets the exchange in progress finish. */
+  stop(): void {
+    this.closing = true;
+    if (this.phase === Phase.Waiting) this.close();
+  }
+
+  #phase(phase: Phase): void {
+    const phases = this.#host.phases;
+    phases[this.phase]--;
+    phases[phase]++;
+    this.phase = phase;
+  }
+
+  async #serve(): Promise<void> {
+    const options = this.#host.options;
+    while (true) {
+      let end: number;
+      try {
+        end = this.#scanHead();
+        while (end === -1) {
+          // The hot path reads inline: one pending read, no extra promise per request.
+          const n = await this.conn.read(this.#readView());
+          if (n === null) this.#eof = true;
+          else {
+            this.#end += n;
+            this.#read += n;
+          }
+          end = this.#scanHead();
+        }
+      } catch (error) {
+        if (error instanceof HeadError) await this.#reject(error, this.#end - this.#start);
+        else throw error;
+        return;
+      }
+      if (end < 0) return;
+      const headLength = end - this.#start;
+      const bytes = this.#buf.subarray(this.#start, end);
+      this.#start = end;
+      this.#host.requests++;
+      this.readDeadline = 0;
+      this.#phase(Phase.Writing);
+      let head: RequestHead;
+      try {
+        head = parseRequestHead(bytes, options);
+      } catch (error) {
+        if (error instanceof HeadError) return await this.#reject(error, headLength);
+        throw error;
+      }
+      const keepAlive = await this.#exchange(head, headLength);
+      if (!keepAlive || this.closing) return;
+    }
+  }
+
+  /**
+   * Looks for a whole head in the buffer: returns the index past its empty line, -1 when more
+   * bytes are needed (setting the phase and its deadline), -2 at a clean end (the peer closed,
+   * drain). Limits throw a {@linkcode HeadError}.
+   */
+  #scanHead(): number {
+    const host = this.#host;
+    const options = host.options;
+    const buf = this.#buf;
+    let start = this.#start;
+    const end = this.#end;
+    // Empty lines before a request line are skipped (RFC 9112 §2.2).
+    while (start < end && (buf[start] === LF || buf[start] === CR)) start++;
+    if (start !== this.#start) {
+      this.#start = start;
+      this.#scanned = 0;
+    }
+    if (start < end) {
+      const found = headEnd(buf, start + this.#scanned, end);
+      if (found !== -1) {
+        this.#scanned = 0;
+        if (found - start > options.maxHeaderBytes) {
+          throw new HeadError(431, "The request head is larger than the limit");
+        }
+        return found;
+      }
+      this.#scanned = end - start > 2 ? end - start - 2 : 0;
+      const lf = buf.indexOf(LF, start);
+      if ((lf === -1 || lf >= end) && end - start > options.maxRequestLine) {
+        throw new HeadError(414, "The request line is longer than the limit");
+      }
+      if (end - start > options.maxHeaderBytes) {
+        throw new HeadError(431, "The request head is larger than the limit");
+      }
+      if (this.phase !== Phase.Reading) {
+        this.#phase(Phase.Reading);
+        this.readDeadline = host.clock + options.headerTimeout;
+        this.readAction = Deadline.Answer408;
+      }
+    } else {
+      if (this.closing || host.draining) return -2;
+      if (this.phase !== Phase.Waiting) {
+        this.#phase(Phase.Waiting);
+        // A new connection gets the header timeout for its first byte, as in nginx.
+        const idle = this.#read === 0 ? options.headerTimeout : options.idleTimeout;
+        this.readDeadline = host.clock + idle;
+        this.readAction = Deadline.Close;
+      }
+    }
+    return this.#eof ? -2 : -1;
+  }
+
+  /** Where the next read goes: the buffer's free end (compacted or grown when full). */
+  #readView(): Uint8Array {
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    else if (this.#end === this.#buf.length) {
+      const live = this.#end - this.#start;
+      if (this.#start > 0) this.#buf.copyWithin(0, this.#start, this.#end);
+      else {
+        const bigger = new Uint8Array(this.#buf.length * 2);
+        bigger.set(this.#buf);
+        this.#buf = bigger;
+      }
+      this.#start = 0;
+      this.#end = live;
+    }
+    return this.#buf.subarray(this.#end);
+  }
+
+  /** Reads more bytes into the buffer. */
+  async #fill(): Promise<void> {
+    const n = await this.conn.read(this.#readView());
+    if (n === null) this.#eof = true;
+    else {
+      this.#end += n;
+      this.#read += n;
+    }
+  }
+
+  /** Runs one exchange; returns whether the connection may carry another. */
+  async #exchange(head: RequestHead, headLength: number): Promise<boolean> {
+    const host = this.#host;
+    const options = host.options;
+    const start = performance.now();
+    host.clock = performance.timeOrigin + start;
+    const exchange: Exchange = {
+      head,
+      remoteAddr: this.#remoteAddr,
+      remotePort: this.#remotePort,
+      listen: options.listen,
+      serverPort: host.serverPort,
+      scheme: options.scheme,
+      start,
+    };
+    let reply: Reply;
+    try {
+      const answer = options.handler(exchange);
+      reply = answer instanceof Promise ? await answer : answer;
+      if (!validReply(reply)) throw new TypeError("The handler returned no valid Reply");
+    } catch (error) {
+      options.log.error(`Cannot answer "${head.method} ${head.target}": the handler failed`, error);
+      reply = host.errorReply(500);
+    }
+    let keepAlive = head.keepAlive && reply.close !== true && options.idleTimeout > 0 &&
+      !host.draining && !this.closing;
+
+    // The request body: what is buffered is dropped now, the rest read while the reply goes out.
+    const before = this.#read - (this.#end - this.#start);
+    let bodyLeft = false;
+    let skipping: Promise<boolean> | null = null;
+    if (head.contentLength !== 0) {
+      this.#body.begin(head.contentLength);
+      try {
+        this.#start += this.#body.consume(this.#buf, this.#start, this.#end);
+        if (!this.#body.done) {
+          bodyLeft = true;
+          // A client waiting for 100 Continue may never send the body: close after the reply.
+          const waits = headerOf(head, "expect")?.toLowerCase() === "100-continue";
+          if (waits || this.#body.remaining > DISCARD_LIMIT) keepAlive = false;
+          if (keepAlive) skipping = this.#skipBody();
+        }
+      } catch {
+        bodyLeft = true;
+        keepAlive = false;
+      }
+    }
+    let sent = await sendReply(
+      this.#out,
+      head.method,
+      head.version,
+      reply,
+      keepAlive,
+      host.fixedLines(),
+    );
+    if (sent.error && !sent.headSent && !this.#out.broken) {
+      options.log.error(`Cannot send the reply to "${head.method} ${head.target}"`, sent.error);
+      const error = sent.error;
+      sent = await sendReply(
+        this.#out,
+        head.method,
+        head.version,
+        host.errorReply(500),
+        false,
+        host.fixedLines(),
+      );
+      sent.error = error;
+      reply = { status: 500, headers: [], body: null };
+    }
+    keepAlive = sent.keepAlive;
+    if (skipping !== null) {
+      if (sent.error) this.close();
+      keepAlive = await skipping.catch(() => false) && keepAlive;
+      bodyLeft = !this.#body.done;
+    }
+    if (options.onCompleted) {
+      this.#completed(
+        exchange,
+        reply.status,
+        sent,
+        headLength + (this.#read - before - (this.#end - this.#start)),
+      );
+    }
+    if (!keepAlive && !sent.error) await this.#linger(bodyLeft);
+    return keepAlive;
+  }
+
+  /** Reads and drops the rest of the body, each read under the body timeout. */
+  async #skipBody(): Promise<boolean> {
+    const host = this.#host;
+    let seen = 0;
+    while (!this.#body.done) {
+      if (seen > DISCARD_LIMIT || this.#eof) return false;
+      this.readDeadline = host.clock + host.options.bodyTimeout;
+      this.readAction = Deadline.Close;
+      await this.#fill();
+      const n = this.#body.consume(this.#buf, this.#start, this.#end);
+      this.#start += n;
+      seen += n;
+    }
+    this.readDeadline = 0;
+    return true;
+  }
+
+  /** Answers a head the core refuses, then closes. */
+  async #reject(error: HeadError, headLength: number): Promise<void> {
+    const host = this.#host;
+    this.readDeadline = 0;
+    if (this.phase !== Phase.Writing) {
+      host.requests++;
+      this.#phase(Phase.Writing);
+    }
+    host.options.log.info(
+      `Refused a request from ${this.#remoteAddr} (${error.status}): ${error.message}`,
+    );
+    const reply = host.errorReply(error.status);
+    const method = error.method === "HEAD" ? "HEAD" : "GET";
+    const sent = await sendReply(this.#out, method, "1.1", reply, false, host.fixedLines());
+    if (host.options.onCompleted) {
+      const head: RequestHead = {
+        method: error.method,
+        target: error.target,
+        path: "",
+        query: "",
+        version: "1.1",
+        headers: [],
+        host: "",
+        keepAlive: false,
+        contentLength: 0,
+      };
+      const exchange: Exchange = {
+        head,
+        remoteAddr: this.#remoteAddr,
+        remotePort: this.#remotePort,
+        listen: host.options.listen,
+        serverPort: host.serverPort,
+        scheme: host.options.scheme,
+        start: performance.now(),
+      };
+      this.#completed(exchange, reply.status, sent, headLength);
+    }
+    if (!sent.error) await this.#linger(true);
+  }
+
+  #completed(exchange: Exchange, status: number, sent: Sent, received: number): void {
+    const done: Completed = {
+      exchange,
+      status,
+      bytesSent: sent.bytes,
+      bodyBytesSent: sent.bodyBytes,
+      bytesReceived: received,
+      end: performance.now(),
+    };
+    if (sent.error) done.error = sent.error;
+    try {
+      this.#host.options.onCompleted!(done);
+    } catch (error) {
+      this.#host.options.log.error("Cannot report a completed exchange", error);
+    }
+  }
+
+  /**
+   * nginx's lingering close: when the client may still be sending (an unread body, pipelined
+   * requests, a refused head), stop writing and read and drop for a while, so the kernel does
+   * not reset the connection — and lose the reply — on unread bytes.
+   */
+  async #linger(unread: boolean): Promise<void> {
+    if (this.#eof || this.closed || (!unread && this.#start === this.#end)) return;
+    try {
+      await this.conn.closeWrite();
+    } catch {
+      return;
+    }
+    this.readDeadline = this.#host.clock + this.#host.options.lingerTimeout;
+    this.readAction = Deadline.Close;
+    while (!this.#eof && !this.closed) {
+      this.#start = this.#end = 0;
+      await this.#fill();
+    }
+  }
+}
+
+/** The index past the empty line ending a head in `buf[from, end)`, or -1. */
+function headEnd(buf: Uint8Array, from: number, end: number): number {
+  let lf = buf.indexOf(LF, from);
+  while (lf !== -1 && lf < end) {
+    const next = buf[lf + 1];
+    if (lf + 1 < end && next === LF) return lf + 2;
+    if (lf + 2 < end && next === CR && buf[lf + 2] === LF) return lf + 3;
+    lf = buf.indexOf(LF, lf + 1);
+  }
+  return -1;
+}
+
+/** Whether `error` only says the peer went away (or the socket was closed under a read). */
+export function isDisconnect(error: unknown): boolean {
+  return error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted ||
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.UnexpectedEof;
+}

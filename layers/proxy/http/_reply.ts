@@ -1,0 +1,180 @@
+// Writing a Reply as HTTP/1.1 bytes: the status line, the handler's fields, the core's Date,
+// Server, framing and Connection fields, then the body (bytes, file ranges, parts or a stream).
+// Private to the HTTP core.
+
+import { STATUS_TEXT } from "../../gateway/mod.ts";
+import type { FileRange, Reply, ReplyBody } from "../types.ts";
+import type { Output } from "./_output.ts";
+
+/** What writing a reply did. */
+export interface Sent {
+  /** Bytes written, head and body. */
+  bytes: number;
+  /** Body bytes written. */
+  bodyBytes: number;
+  /** Whether the connection may carry another exchange (a stream on 1.0 ends it). */
+  keepAlive: boolean;
+  /** Whether any byte went out. */
+  headSent: boolean;
+  /** Why the reply could not be sent in full. */
+  error?: Error;
+}
+
+const statusLines: string[] = [];
+
+/** `HTTP/1.1 200 OK\r\n`, built once per status. */
+function statusLine(status: number): string {
+  return statusLines[status] ??= `HTTP/1.1 ${status} ${
+    (STATUS_TEXT as Record<number, string>)[status] ?? "Unknown"
+  }\r\n`;
+}
+
+/** Whether `status` forbids a body (1xx, 204, 304). */
+export function bodyless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+/** Whether `reply` is shaped like a Reply (a bad one becomes a 500). */
+export function validReply(reply: Reply): boolean {
+  const status = reply?.status;
+  return typeof status === "number" && (status | 0) === status && status >= 100 &&
+    status <= 999 && Array.isArray(reply.headers);
+}
+
+/** The body's length, or -1 for a stream. */
+function bodyLength(body: ReplyBody): number {
+  if (body === null) return 0;
+  if (body instanceof Uint8Array) return body.length;
+  if (Array.isArray(body)) {
+    let n = 0;
+    for (const part of body) n += part instanceof Uint8Array ? part.length : part.length;
+    return n;
+  }
+  if (body instanceof ReadableStream) return -1;
+  return body.length;
+}
+
+/** Closes every file of `body` (also when it was never read); cancels an unread stream. */
+export function releaseBody(body: ReplyBody): void {
+  if (body === null || body instanceof Uint8Array) return;
+  if (Array.isArray(body)) {
+    for (const part of body) if (!(part instanceof Uint8Array)) closeFile(part);
+  } else if (body instanceof ReadableStream) {
+    if (!body.locked) body.cancel().catch(() => {});
+  } else {
+    closeFile(body);
+  }
+}
+
+function closeFile(range: FileRange): void {
+  try {
+    range.file.close();
+  } catch { /* already closed */ }
+}
+
+/**
+ * Writes `reply` for a request with `method` and `version`; `fixed` is the core's
+ * `Date`/`Server` lines. Never throws: a failure is in `Sent.error`. Files are always closed.
+ */
+export async function sendReply(
+  out: Output,
+  method: string,
+  version: "1.0" | "1.1",
+  reply: Reply,
+  keepAlive: boolean,
+  fixed: string,
+): Promise<Sent> {
+  const status = reply.status;
+  const body = reply.body;
+  const noBody = bodyless(status);
+  const head = method === "HEAD";
+  const length = noBody ? -2 : bodyLength(body);
+  const chunked = length === -1 && version === "1.1";
+  // A stream's end is the connection's end on HTTP/1.0 (except for HEAD: nothing to delimit).
+  if (length === -1 && !chunked && !head) keepAlive = false;
+  let text = statusLine(status);
+  const fields = reply.headers;
+  for (let i = 0; i + 1 < fields.length; i += 2) text += fields[i] + ": " + fields[i + 1] + "\r\n";
+  text += fixed;
+  if (length >= 0) text += "Content-Length: " + length + "\r\n";
+  else if (chunked && !head) text += "Transfer-Encoding: chunked\r\n";
+  text += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+
+  const before = out.written;
+  let headBytes = 0;
+  const sent: Sent = { bytes: 0, bodyBytes: 0, keepAlive, headSent: false };
+  try {
+    out.head(text);
+    headBytes = out.pending;
+    if (!noBody && !head && body !== null) {
+      if (body instanceof Uint8Array) {
+        const wait = out.append(body);
+        if (wait) await wait;
+      } else if (Array.isArray(body)) {
+        for (const part of body) {
+          const wait = part instanceof Uint8Array
+            ? out.append(part)
+            : out.appendFile(part.file, part.offset, part.length);
+          if (wait) await wait;
+        }
+      } else if (body instanceof ReadableStream) {
+        await pipeStream(out, body, chunked);
+      } else {
+        const wait = out.appendFile(body.file, body.offset, body.length);
+        if (wait) await wait;
+      }
+    }
+    if (out.pending > 0) await out.flush();
+  } catch (error) {
+    out.reset();
+    sent.error = error instanceof Error ? error : new Error(String(error));
+    sent.keepAlive = false;
+  } finally {
+    releaseBody(body);
+  }
+  sent.bytes = out.written - before;
+  sent.headSent = sent.bytes > 0;
+  sent.bodyBytes = Math.max(0, sent.bytes - headBytes);
+  return sent;
+}
+
+/** Sends a stream's chunks as they come: chunk-framed on 1.1, raw (close-delimited) on 1.0. */
+async function pipeStream(
+  out: Output,
+  stream: ReadableStream<Uint8Array>,
+  chunked: boolean,
+): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) {
+        throw new TypeError(`The reply stream yielded a ${typeof value}, not a Uint8Array`);
+      }
+      // An empty chunk is skipped: framed, it would read as the last one.
+      if (value.length === 0) continue;
+      if (chunked) {
+        let wait = out.appendText(value.length.toString(16) + "\r\n");
+        if (wait) await wait;
+        wait = out.append(value);
+        if (wait) await wait;
+        wait = out.appendText("\r\n");
+        if (wait) await wait;
+      } else {
+        const wait = out.append(value);
+        if (wait) await wait;
+      }
+      await out.flush();
+    }
+    if (chunked) {
+      const wait = out.appendText("0\r\n\r\n");
+      if (wait) await wait;
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}

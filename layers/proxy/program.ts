@@ -1,0 +1,131 @@
+/**
+ * The proxy's worker program: the master layer's second kind of worker. Each worker listens on
+ * every configured address (TCP with `reusePort`; a unix socket in worker 1 only, since one
+ * listener owns a path), compiles the config once, and answers with the proxy's own HTTP/1.1
+ * core and request pipeline.
+ *
+ * @module
+ */
+
+import { bindUnix, parseBind } from "../gateway/mod.ts";
+import type { ProgramContext, RunningProgram, WorkerStats } from "../master/mod.ts";
+import type { ProxyConfig } from "./config/types.ts";
+import { type CoreServer, serveListener } from "./http/mod.ts";
+import { createPipeline } from "./pipeline.ts";
+import { openErrorLog } from "./logs/mod.ts";
+
+/** What the master sends a proxy worker. */
+export interface ProxyProgramConfig {
+  /** The resolved config. */
+  config: ProxyConfig;
+}
+
+/** The listen addresses of `config`, each once, with the servers' TLS files where `ssl`. */
+export function listenAddresses(
+  config: ProxyConfig,
+): { address: string; ssl: { certificate: string; key: string } | null }[] {
+  const seen = new Map<string, { address: string; ssl: { certificate: string; key: string } | null }>();
+  for (const server of config.servers) {
+    for (const listen of server.listen) {
+      const known = seen.get(listen.address);
+      const ssl = listen.ssl ? server.ssl : null;
+      if (!known) seen.set(listen.address, { address: listen.address, ssl });
+      else if (!known.ssl && ssl) known.ssl = ssl;
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Starts a proxy worker: the master layer's `StartProgram` for the proxy. */
+export async function start(ctx: ProgramContext): Promise<RunningProgram> {
+  const { config } = ctx.config as ProxyProgramConfig;
+  const errorLog = openErrorLog(config.errorLog.path, config.errorLog.level, {
+    workerId: ctx.workerId,
+  });
+  const servers: CoreServer[] = [];
+  const pipeline = createPipeline(config, {
+    log: errorLog,
+    workerId: ctx.workerId,
+    stats: () => sumStats(servers),
+  });
+  // Core settings come from the first server on each address (nginx: the default server's).
+  for (const { address, ssl } of listenAddresses(config)) {
+    const first = config.servers.find((s) => s.listen.some((l) => l.address === address))!;
+    const settings = first.settings;
+    const listener = await listen(address, ssl, ctx.workerId);
+    if (listener === null) continue;
+    const addr = listener.addr as Deno.NetAddr;
+    servers.push(serveListener(listener, {
+      handler: pipeline.handle,
+      onCompleted: pipeline.completed,
+      listen: address,
+      serverPort: addr.port ?? 0,
+      scheme: ssl ? "https" : "http",
+      headerTimeout: settings.clientHeaderTimeout * 1000,
+      idleTimeout: settings.keepaliveTimeout * 1000,
+      bodyTimeout: settings.clientBodyTimeout * 1000,
+      maxConnections: config.workerConnections,
+      serverHeader: settings.serverTokens ? "ngw2f/0.1.0" : "ngw2f",
+      log: errorLog,
+    }));
+  }
+  return {
+    stats(): WorkerStats {
+      const sum = sumStats(servers);
+      return {
+        requests: sum.requests,
+        connections: sum.active,
+        inflight: [],
+        heapUsed: 0,
+      };
+    },
+    async drain(graceful) {
+      await Promise.all(servers.map((server) => server.drain(graceful * 1000)));
+      await pipeline.close();
+    },
+    reopenLogs() {
+      pipeline.reopenLogs();
+    },
+  };
+}
+
+async function listen(
+  address: string,
+  ssl: { certificate: string; key: string } | null,
+  workerId: number,
+): Promise<Deno.Listener | null> {
+  const bind = parseBind(address);
+  if (bind.transport === "unix") {
+    if (workerId !== 1) return null;
+    let listener: Deno.Listener | undefined;
+    await bindUnix(bind.path, { takeOver: true }, (path) => {
+      listener = Deno.listen({ transport: "unix", path });
+    });
+    return listener!;
+  }
+  if (ssl) {
+    return Deno.listenTls({
+      hostname: bind.hostname,
+      port: bind.port,
+      cert: Deno.readTextFileSync(ssl.certificate),
+      key: Deno.readTextFileSync(ssl.key),
+      reusePort: true,
+    } as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem);
+  }
+  return Deno.listen({ hostname: bind.hostname, port: bind.port, reusePort: true });
+}
+
+function sumStats(servers: CoreServer[]) {
+  const sum = { accepted: 0, handled: 0, requests: 0, active: 0, reading: 0, writing: 0, waiting: 0 };
+  for (const server of servers) {
+    const s = server.stats();
+    sum.accepted += s.accepted;
+    sum.handled += s.handled;
+    sum.requests += s.requests;
+    sum.active += s.active;
+    sum.reading += s.reading;
+    sum.writing += s.writing;
+    sum.waiting += s.waiting;
+  }
+  return sum;
+}

@@ -1,0 +1,196 @@
+// End-to-end: `ngw2f proxy` as nginx's command line — -t/-T, -s, reloads, --from-nginx, the
+// part I demo.
+
+import assert from "node:assert/strict";
+import { parse } from "smol-toml";
+import { rawExchange, root, runCli } from "./_cli.ts";
+import { request, startProxy } from "./_proxy.ts";
+
+const SITE = { "site/index.html": "v1\n", "logs/.keep": "" };
+const BASE = `workers = 1
+pid = "proxy.pid"
+error_log = "- info"
+
+[[server]]
+listen = "127.0.0.1:0"
+root = "site"
+`;
+
+async function withFile<T>(toml: string, run: (dir: string, file: string) => Promise<T>) {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-proxy-cli-" });
+  try {
+    await Deno.mkdir(`${dir}/site`);
+    await Deno.writeTextFile(`${dir}/ngw2f.toml`, toml);
+    return await run(dir, `${dir}/ngw2f.toml`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("ngw2f proxy -t says the config is ok, -T prints it too", async () => {
+  await withFile(BASE, async (dir, file) => {
+    const ok = await runCli(["proxy", "-p", dir, "-c", file, "-t"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, new RegExp(`the configuration file ${file} syntax is ok`));
+    assert.match(ok.stderr, new RegExp(`configuration file ${file} test is successful`));
+    const dump = await runCli(["proxy", "-p", dir, "-c", file, "-T"]);
+    assert.equal(dump.code, 0);
+    assert.match(dump.stdout, new RegExp(`# configuration file ${file}:`));
+    assert.match(dump.stdout, /root = "site"/);
+  });
+});
+
+/** [what is wrong, the TOML, the key the message names, the line]. */
+const MISTAKES: [string, string, string, number][] = [
+  ["a TOML syntax error", `workers = 1\npid = \n`, "", 2],
+  ["an unknown key", `worker_processes = 2\n`, "worker_processes", 1],
+  ["workers = 0", `workers = 0\n`, "workers", 1],
+  ["a port out of range", `[[server]]\nlisten = "127.0.0.1:99999"\n`, "listen", 2],
+  ["a location without match", `[[server]]\n[[server.location]]\nroot = "x"\n`, "match", 2],
+  ["a bad regex", `[[server]]\n[[server.location]]\nmatch = "~ ([a-"\n`, "match", 3],
+  ["try_files with one item", `[[server]]\n[[server.location]]\nmatch = "/"\ntry_files = ["$uri"]\n`, "try_files", 4],
+  ["try_files to a missing named location", `[[server]]\n[[server.location]]\nmatch = "/"\ntry_files = ["$uri", "@nope"]\n`, "try_files", 4],
+  ["a rewrite with a bad flag", `[[server]]\nrewrite = ["^/a /b sideways"]\n`, "rewrite", 2],
+  ["a bad expires", `expires = "10 parsecs"\n`, "expires", 1],
+  ["a bad size", `client_max_body_size = "1x"\n`, "client_max_body_size", 1],
+  ["a bad address in allow", `allow = ["300.1.1.1"]\n`, "allow", 1],
+  ["alias outside a location", `[[server]]\nalias = "x"\n`, "alias", 2],
+  ["alias and root together", `[[server]]\n[[server.location]]\nmatch = "/a/"\nalias = "x"\nroot = "y"\n`, "alias", 4],
+  ["two default servers on one address", `[[server]]\nlisten = "127.0.0.1:8080 default_server"\n[[server]]\nlisten = "127.0.0.1:8080 default_server"\n`, "listen", 4],
+  ["ssl without a certificate", `[[server]]\nlisten = "127.0.0.1:8443 ssl"\n`, "ssl_certificate", 1],
+  ["an unknown log format", `access_log = "logs/a.log nosuch"\n`, "access_log", 1],
+  ["an unknown variable", `[[server]]\nreturn = [200, "$nosuch"]\n`, "return", 2],
+  ["a wrong type", `gzip = 3\n`, "gzip", 1],
+];
+
+for (const [what, toml, key, line] of MISTAKES) {
+  Deno.test(`ngw2f proxy -t names the file, line and key of ${what}, and exits 1`, async () => {
+    await withFile(toml, async (dir, file) => {
+      const result = await runCli(["proxy", "-p", dir, "-c", file, "-t"]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`${file}:${line}\\b`), result.stderr);
+      if (key) assert.ok(result.stderr.includes(key), result.stderr);
+      assert.match(result.stderr, /test failed/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /); // no stack trace for a user's mistake
+    });
+  });
+}
+
+Deno.test("ngw2f proxy -t fails on a missing htpasswd file and certificate", async () => {
+  const toml = `[[server]]\nlisten = "127.0.0.1:8443 ssl"\nssl_certificate = "no.pem"\n` +
+    `ssl_certificate_key = "no.key"\nauth_basic = "x"\nauth_basic_user_file = "nope"\n`;
+  await withFile(toml, async (dir, file) => {
+    const result = await runCli(["proxy", "-p", dir, "-c", file, "-t"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /no\.pem/);
+    assert.match(result.stderr, /nope/);
+  });
+});
+
+Deno.test("ngw2f proxy -s reload picks up a new config; a broken one keeps the old; -s quit stops", async () => {
+  await using proxy = await startProxy(BASE, SITE);
+  const run = (signal: string) =>
+    runCli(["proxy", "-p", proxy.dir, "-c", `${proxy.dir}/ngw2f.toml`, "-s", signal]);
+  assert.equal((await request(proxy.port, "/")).body, "v1\n");
+
+  // A broken config: the reload is refused and the old workers keep serving.
+  await Deno.writeTextFile(`${proxy.dir}/ngw2f.toml`, BASE + "gzip = 3\n");
+  const broken = await run("reload");
+  assert.equal(broken.code, 1); // -s itself reads the config first, as nginx does
+  const good = BASE.replace('root = "site"', 'root = "site"\nadd_header = ["X-Gen two"]');
+  await Deno.writeTextFile(`${proxy.dir}/ngw2f.toml`, good);
+  assert.equal((await run("reload")).code, 0);
+  await proxy.cli.waitFor(/reloading/i);
+  const deadline = Date.now() + 10_000;
+  let header: string | undefined;
+  while (Date.now() < deadline && header !== "two") {
+    header = (await request(proxy.port, "/")).headers.get("x-gen");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(header, "two");
+
+  assert.equal((await run("reopen")).code, 0);
+  assert.equal((await run("quit")).code, 0);
+  assert.equal((await proxy.cli.child.status).code, 0);
+});
+
+Deno.test("ngw2f proxy: HUP with a broken config keeps the old workers serving", async () => {
+  await using proxy = await startProxy(BASE, SITE);
+  await Deno.writeTextFile(`${proxy.dir}/ngw2f.toml`, BASE + "expires = \"soon\"\n");
+  proxy.cli.child.kill("SIGHUP");
+  await proxy.cli.waitFor(/Cannot reload: .*expires/);
+  assert.equal((await request(proxy.port, "/")).body, "v1\n");
+});
+
+Deno.test("ngw2f proxy: a reload under load loses no request", async () => {
+  await using proxy = await startProxy(BASE.replace("workers = 1", "workers = 2"), SITE);
+  let failures = 0;
+  let answered = 0;
+  const stopAt = Date.now() + 3000;
+  const load = async () => {
+    while (Date.now() < stopAt && answered < 5000) {
+      try {
+        const response = await request(proxy.port, "/");
+        if (response.status === 200) answered++;
+        else failures++;
+      } catch {
+        failures++;
+      }
+    }
+  };
+  const loaders = Array.from({ length: 8 }, load);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  proxy.cli.child.kill("SIGHUP");
+  await Promise.all(loaders);
+  assert.equal(failures, 0);
+  assert.ok(answered > 50, `only ${answered} answers`);
+});
+
+Deno.test("ngw2f proxy --from-nginx converts a realistic nginx.conf that then passes -t", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-from-nginx-" });
+  try {
+    const conf = `${root}/tests/fixtures/proxy/nginx.conf`;
+    const converted = await runCli(["proxy", "--from-nginx", conf]);
+    assert.equal(converted.code, 0, converted.stderr);
+    const toml = parse(converted.stdout) as Record<string, unknown>;
+    const servers = toml.server as { server_name?: unknown; location?: { match: string }[] }[];
+    assert.equal(servers.length, 2);
+    assert.ok(servers[0].location!.some((l) => l.match === "= /"));
+    assert.ok(servers[0].location!.some((l) => l.match.startsWith("^~ /static/")));
+    assert.match(converted.stderr, /not converted: .*nginx\.conf:\d+: sendfile/);
+    assert.match(converted.stderr, /not converted: .*proxy_pass/);
+    // The result is a config ngw2f accepts.
+    await Deno.mkdir(`${dir}/html`);
+    await Deno.mkdir(`${dir}/logs`);
+    await Deno.writeTextFile(`${dir}/ngw2f.toml`, converted.stdout);
+    const check = await runCli(["proxy", "-p", dir, "-c", `${dir}/ngw2f.toml`, "-t"]);
+    assert.equal(check.code, 0, check.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the part I demo config serves the site, its listing and a 404 page", async () => {
+  const text = await Deno.readTextFile(`${root}/examples/part-I-nginx/ngw2f.toml`);
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-demo-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/ngw2f.toml`,
+      text.replace("127.0.0.1:8080", "127.0.0.1:0").replace('pid = "ngw2f-proxy.pid"', `pid = "${dir}/p.pid"`),
+    );
+    await using proxy = await startProxy(await Deno.readTextFile(`${dir}/ngw2f.toml`), {}, [
+      "-p",
+      `${root}/examples/part-I-nginx`,
+    ]);
+    const { text: index } = await rawExchange(proxy.port, "GET / HTTP/1.0\r\n\r\n");
+    assert.match(index, /^HTTP\/1\.1 200 OK/);
+    assert.match(index, /Welcome to ngw2f!/);
+    assert.match((await request(proxy.port, "/docs/")).body, /layers\.txt/);
+    const missing = await request(proxy.port, "/nope");
+    assert.equal(missing.status, 404);
+    assert.match(missing.body, /nothing here/);
+    assert.match((await request(proxy.port, "/status")).body, /^Active connections/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
