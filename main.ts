@@ -162,7 +162,8 @@ app throws (NotFound, ...) keep their own responses.`,
 
 const PROXY: Command = {
   name: "proxy",
-  usage: "ngw2f proxy [-c FILE] [-p PREFIX] [-g SETTINGS] [-t | -T | -s SIGNAL | --from-nginx FILE]",
+  usage:
+    "ngw2f proxy [-c FILE] [-p PREFIX] [-g SETTINGS] [-t | -T | -s SIGNAL | --from-nginx FILE]",
   summary: "Run the web server and proxy from ngw2f.toml (like `nginx`)",
   flags: [
     {
@@ -423,7 +424,8 @@ async function runProxyCommand(values: Record<string, unknown>): Promise<number>
   const explicit = typeof values.config === "string" ? values.config : null;
   const file = explicit ?? (exists("ngw2f.toml") ? "ngw2f.toml" : null);
   const globals = (values.global as string[] | undefined) ?? [];
-  const load = () => loadProxyConfig(file, prefix === undefined ? { globals } : { prefix, globals });
+  const load = () =>
+    loadProxyConfig(file, prefix === undefined ? { globals } : { prefix, globals });
   const log = createLogger({ bare: true });
   const shown = file ?? "(built-in)";
   if (values.test || values.dump) {
@@ -450,7 +452,15 @@ async function runProxyCommand(values: Record<string, unknown>): Promise<number>
     if (values.dump) print(dumpConfig(config));
     return 0;
   }
-  const config = await load();
+  let config: ProxyConfig;
+  try {
+    config = await load();
+  } catch (error) {
+    // nginx's way: an [emerg] line and exit 1, for -s as for a start.
+    if (!(error instanceof ConfigError)) throw error;
+    log.error(`ngw2f: [emerg] ${error.message}`);
+    return 1;
+  }
   if (typeof values.signal === "string") {
     try {
       signalMaster(config.pid, values.signal);

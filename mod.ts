@@ -5,7 +5,9 @@
  * reference server —, the master (gunicorn's job: `resolveSettings()` and `serveApp()` are what
  * `ngw2f serve` runs) and the toolkit (Werkzeug's job: request wrapper, response helpers, HTTP
  * errors, routing, static files, middleware, test client; the full set is in
- * `@ngw2f/ngw2f/toolkit`). The proxy and framework layers join as they land.
+ * `@ngw2f/ngw2f/toolkit`) and the proxy (nginx's job: `loadProxyConfig()` and `runProxy()` are
+ * what `ngw2f proxy` runs; its HTTP/1.1 core, static files, logs and more are in
+ * `@ngw2f/ngw2f/proxy`). The framework layer joins when it lands.
  *
  * @example Serve an app with a middleware
  * ```ts
@@ -105,3 +107,14 @@ export {
   text,
   Unauthorized,
 } from "./layers/toolkit/mod.ts";
+export {
+  compileSite,
+  convertNginxFile,
+  createPipeline,
+  loadProxyConfig,
+  parseProxyConfig,
+  type ProxyConfig,
+  runProxy,
+  serveListener,
+  StaticFiles,
+} from "./layers/proxy/mod.ts";

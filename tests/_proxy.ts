@@ -60,8 +60,7 @@ export interface RawResponse {
 export async function request(
   port: number,
   target: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; host?: string } =
-    {},
+  options: { method?: string; headers?: Record<string, string>; body?: string; host?: string } = {},
 ): Promise<RawResponse> {
   const headers = { host: options.host ?? "localhost", connection: "close", ...options.headers };
   let text = `${options.method ?? "GET"} ${target} HTTP/1.1\r\n`;

@@ -79,6 +79,7 @@ match = "/static/"
 expires = "1h"
 add_header = ["X-A a", "X-B b always"]
 gzip = true
+gzip_types = ["text/javascript", "application/javascript", "text/css"]
 gzip_min_length = 100
 gzip_static = true
 access_log = "logs/static.log jsonish"
@@ -155,8 +156,8 @@ globalThis.addEventListener("unload", () => {
   } catch { /* already stopped */ }
 });
 function proxy(): Promise<RunningProxy> {
-  return shared ??= (async () =>
-    startProxy(CONFIG, {
+  return shared ??= (async (): Promise<RunningProxy> =>
+    await startProxy(CONFIG, {
       "site/index.html": "<h1>home</h1>\n",
       "site/a.txt": "alpha\n",
       "site/page.cust": "custom type\n",
@@ -165,12 +166,34 @@ function proxy(): Promise<RunningProxy> {
       "site/dir/index.html": "dir index\n",
       "site/dir/b.txt": "bravo\n",
       "site/list/x.txt": "x\n",
+      "site/noindex/z.txt": "z\n",
       "site/list/sub/y.txt": "y\n",
       "site/list/<b>.txt": "escaped\n",
       "site/.secret": "hidden\n",
       "site/static/app.js": JS,
       "site/static/app.css": CSS,
-      "site/static/app.css.gz": new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      "site/static/app.css.gz": new Uint8Array([
+        0x1f,
+        0x8b,
+        8,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        3,
+        3,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+      ]),
       "site/static/tiny.js": "1;\n",
       "site/link-in": { link: "a.txt" },
       "site/link-out": { link: "../outside/secret.txt" },
@@ -187,7 +210,12 @@ function proxy(): Promise<RunningProxy> {
 
 // The proxy outlives each test; the last test stops it.
 const test = (name: string, fn: (p: RunningProxy) => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn: async () => fn(await proxy()) });
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => fn(await proxy()),
+  });
 
 test("proxy: the talk's GET / HTTP/1.0 gets the index page over a raw socket", async ({ port }) => {
   const { text, closedByServer } = await rawExchange(port, "GET / HTTP/1.0\r\n\r\n", {
@@ -217,7 +245,10 @@ test("proxy: location priority follows nginx's documented example", async ({ por
 
 test("proxy: server_name picks exact, wildcard and regex servers, else the default", async ({ port }) => {
   assert.equal((await request(port, "/", { host: "exact.example.com" })).body, "exact server");
-  assert.equal((await request(port, "/", { host: "a.b.example.com" })).body, "wildcard a.b.example.com");
+  assert.equal(
+    (await request(port, "/", { host: "a.b.example.com" })).body,
+    "wildcard a.b.example.com",
+  );
   assert.equal((await request(port, "/", { host: "api42.example.net:8080" })).body, "regex server");
   assert.equal((await request(port, "/a.txt", { host: "unknown.test" })).body, "alpha\n");
 });
@@ -230,8 +261,14 @@ test("proxy: root, alias, index, directory redirect and types", async ({ port })
   assert.match(redirect.headers.get("location")!, /\/dir\/\?x=1$/);
   const custom = await request(port, "/page.cust");
   assert.equal(custom.headers.get("content-type"), "text/x-custom; charset=utf-8");
-  assert.equal((await request(port, "/plain/noext")).headers.get("content-type"), "application/x-test");
-  assert.equal((await request(port, "/a.txt")).headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(
+    (await request(port, "/plain/noext")).headers.get("content-type"),
+    "application/x-test",
+  );
+  assert.equal(
+    (await request(port, "/a.txt")).headers.get("content-type"),
+    "text/plain; charset=utf-8",
+  );
 });
 
 test("proxy: error_page serves the custom page with the error's status", async ({ port }) => {
@@ -259,7 +296,7 @@ test("proxy: autoindex lists a directory as HTML and as JSON, hiding dot-files",
     ["sub", "directory"],
     ["x.txt", "file"],
   ]);
-  assert.equal((await request(port, "/dir/../list/sub/")).status, 403); // no index, no autoindex
+  assert.equal((await request(port, "/noindex/")).status, 403); // no index, no autoindex
 });
 
 test("proxy: rewrite redirects (permanent) and re-matches (last); return redirects", async ({ port }) => {
@@ -308,7 +345,9 @@ test("proxy: auth_basic checks bcrypt and SHA entries of the htpasswd file", asy
   const none = await request(port, "/auth/");
   assert.equal(none.status, 401);
   assert.equal(none.headers.get("www-authenticate"), 'Basic realm="Members"');
-  const basic = (user: string, pass: string) => ({ authorization: `Basic ${btoa(`${user}:${pass}`)}` });
+  const basic = (user: string, pass: string) => ({
+    authorization: `Basic ${btoa(`${user}:${pass}`)}`,
+  });
   assert.equal((await request(port, "/auth/", { headers: basic("ann", "wrong") })).status, 401);
   assert.equal((await request(port, "/auth/", { headers: basic("ann", "secret") })).status, 404);
   assert.equal((await request(port, "/auth/", { headers: basic("bob", "sesame") })).status, 404);
@@ -413,7 +452,10 @@ test("proxy: a changed file is never served stale", async ({ port, dir }) => {
 
 test("proxy: stub_status and /metrics count the requests", async ({ port }) => {
   const status = await request(port, "/status");
-  assert.match(status.body, /^Active connections: \d+ \nserver accepts handled requests\n \d+ \d+ \d+ \n/);
+  assert.match(
+    status.body,
+    /^Active connections: \d+ \nserver accepts handled requests\n \d+ \d+ \d+ \n/,
+  );
   const metrics = await request(port, "/metrics");
   assert.match(metrics.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
   assert.match(metrics.body, /ngw2f_proxy_requests_total\{[^}]*status="200"[^}]*\} \d+/);

@@ -30,28 +30,21 @@
  */
 
 export * from "./config/mod.ts";
-export { convertNginxConfig, convertNginxFile, type NginxConversion } from "./nginx/convert.ts";
-export { type NginxBlock, type NginxDirective, parseNginxConfig } from "./nginx/parse.ts";
-export { NginxSyntaxError } from "./nginx/errors.ts";
+export * from "./nginx/convert.ts";
+export * from "./nginx/parse.ts";
+export * from "./nginx/errors.ts";
+export * from "./http/mod.ts";
+export * from "./static/mod.ts";
+export * from "./logs/mod.ts";
+export * from "./status/mod.ts";
+export * from "./auth/mod.ts";
+export * from "./gzip/mod.ts";
 export {
-  type CoreOptions,
-  type CoreServer,
-  type CoreStats,
-  parseRequestHead,
-  serveListener,
-} from "./http/mod.ts";
-export { mapPath, normalizeUri, probe, StaticFiles } from "./static/mod.ts";
-export {
-  compileLogFormat,
-  type LogLine,
-  type LogVars,
-  openAccessLog,
-  openErrorLog,
-} from "./logs/mod.ts";
-export { Metrics, stubStatusReply } from "./status/mod.ts";
-export { checkBasicAuth, Htpasswd } from "./auth/mod.ts";
-export { compressReply } from "./gzip/mod.ts";
-export { type CoreCounters, createPipeline, type Pipeline, type PipelineOptions } from "./pipeline.ts";
+  type CoreCounters,
+  createPipeline,
+  type Pipeline,
+  type PipelineOptions,
+} from "./pipeline.ts";
 export { listenAddresses, type ProxyProgramConfig, start } from "./program.ts";
 export {
   masterLogLevel,

@@ -9,13 +9,13 @@
 
 import type { Logger } from "../gateway/mod.ts";
 import { IpRanges } from "../toolkit/mod.ts";
+import { AccessLogs } from "./logs/mod.ts";
 import { builtinReply, redirectReply } from "./_error_pages.ts";
 import { applyHeaders } from "./_finish.ts";
 import { compileSite, compileTemplate, type Site } from "./config/mod.ts";
 import type { LocationConfig, ProxyConfig, ServerConfig, Settings } from "./config/types.ts";
 import { CompressionCache, compressReply } from "./gzip/mod.ts";
 import { checkBasicAuth, Htpasswd } from "./auth/mod.ts";
-import { AccessLogs } from "./_access_logs.ts";
 import { Metrics, stubStatusReply } from "./status/mod.ts";
 import { mapPath, normalizeUri, probe, StaticFiles } from "./static/mod.ts";
 import type { Completed, Exchange, Reply } from "./types.ts";
@@ -23,12 +23,19 @@ import { headerOf } from "./types.ts";
 
 /** The counters the status endpoints show, summed over this worker's listeners. */
 export interface CoreCounters {
+  /** Connections accepted. */
   accepted: number;
+  /** Connections served (not refused at the connection cap). */
   handled: number;
+  /** Requests received. */
   requests: number;
+  /** Open connections. */
   active: number;
+  /** Connections reading a request head. */
   reading: number;
+  /** Connections handling a request or writing its reply. */
   writing: number;
+  /** Idle keep-alive connections. */
   waiting: number;
 }
 
@@ -53,6 +60,11 @@ export interface Pipeline {
   /** Flushes and closes the logs. */
   close(): Promise<void>;
 }
+
+/** The Server header with and without `server_tokens`. */
+export const SERVER_FULL = "ngw2f/0.1.0";
+/** The Server header with `server_tokens = false`. */
+export const SERVER_NAME = "ngw2f";
 
 /** How many internal redirects (rewrite last, try_files, error_page) one request may take. */
 const MAX_REDIRECTS = 10;
@@ -104,7 +116,11 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     return compiled(vars);
   };
 
-  function variables(ex: Exchange, state: { uri: string; captures: string[] }, server: ServerConfig): Vars {
+  function variables(
+    ex: Exchange,
+    state: { uri: string; captures: string[] },
+    server: ServerConfig,
+  ): Vars {
     const head = ex.head;
     return (name) => {
       switch (name) {
@@ -229,7 +245,9 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
   ): Promise<Reply | "restart"> {
     const head = ex.head;
     // Location rewrites (not the server's, which location settings inherit).
-    if (location && settings.rewrites !== state.server.settings.rewrites && settings.rewrites.length) {
+    if (
+      location && settings.rewrites !== state.server.settings.rewrites && settings.rewrites.length
+    ) {
       const before = walk.uri;
       for (const rule of settings.rewrites) {
         const match = regex(rule.regex).exec(walk.uri);
@@ -238,7 +256,11 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         let target = expand(rule.replacement, vars);
         if (rule.flag === "redirect" || rule.flag === "permanent" || /^https?:\/\//.test(target)) {
           if (!target.includes("?") && head.query) target += `?${head.query}`;
-          return redirectReply(rule.flag === "permanent" ? 301 : 302, target, settings.serverTokens);
+          return redirectReply(
+            rule.flag === "permanent" ? 301 : 302,
+            target,
+            settings.serverTokens,
+          );
         }
         const q = target.indexOf("?");
         walk.uri = q === -1 ? target : target.slice(0, q);
@@ -251,7 +273,12 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     if (!allowed(settings, ex.remoteAddr, unix)) return errorReply(ex, state, 403, 0);
     if (settings.authBasic) {
       let file = passwords.get(settings.authBasic.userFile);
-      if (!file) passwords.set(settings.authBasic.userFile, file = new Htpasswd(settings.authBasic.userFile));
+      if (!file) {
+        passwords.set(
+          settings.authBasic.userFile,
+          file = new Htpasswd(settings.authBasic.userFile),
+        );
+      }
       const verdict = await checkBasicAuth(head, file, settings.authBasic.realm);
       if (verdict !== true) return verdict;
     }
@@ -357,6 +384,16 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     return reply;
   }
 
+  // The core names the server as the first server on each address says; a location that says
+  // otherwise names it on its replies.
+  const listenTokens = new Map<string, boolean>();
+  for (const server of [...config.servers].reverse()) {
+    for (const listen of server.listen) {
+      listenTokens.set(listen.address, server.settings.serverTokens);
+    }
+  }
+  const serverTokensOf = (listen: string) => listenTokens.get(listen) ?? true;
+
   return {
     async handle(ex: Exchange): Promise<Reply> {
       const server = site.selectServer(ex.listen, ex.head.host);
@@ -371,7 +408,9 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       try {
         reply = await answer(ex, state);
       } catch (error) {
-        options.log.error(`Cannot answer "${ex.head.method} ${ex.head.target}": ${(error as Error).stack ?? error}`);
+        options.log.error(
+          `Cannot answer "${ex.head.method} ${ex.head.target}": ${(error as Error).stack ?? error}`,
+        );
         reply = builtinReply(500, state.settings.serverTokens);
       }
       const settings = state.settings;
@@ -380,6 +419,9 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         applyHeaders(reply, settings, (text) => expand(text, vars));
       }
       if (settings.gzip) reply = compressReply(ex.head, reply, settings, { cache: compressed });
+      if (settings.serverTokens !== serverTokensOf(ex.listen)) {
+        reply.server = settings.serverTokens ? SERVER_FULL : SERVER_NAME;
+      }
       state.reply = reply;
       return reply;
     },
@@ -387,14 +429,19 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       metrics.record(done);
       const state = states.get(done.exchange);
       if (state && state.settings.accessLog.length) {
-        logs.write(done, state.settings, state.server, state.uri, state.reply);
+        logs.write(done, state.settings, {
+          uri: state.uri,
+          serverName: state.server.serverNames[0] ?? "",
+          ...(state.reply ? { replyHeaders: state.reply.headers } : {}),
+        });
       }
     },
     reopenLogs() {
       logs.reopen();
     },
-    async close() {
-      await logs.close();
+    close() {
+      logs.close();
+      return Promise.resolve();
     },
   };
 }

@@ -11,7 +11,7 @@ import { bindUnix, parseBind } from "../gateway/mod.ts";
 import type { ProgramContext, RunningProgram, WorkerStats } from "../master/mod.ts";
 import type { ProxyConfig } from "./config/types.ts";
 import { type CoreServer, serveListener } from "./http/mod.ts";
-import { createPipeline } from "./pipeline.ts";
+import { createPipeline, SERVER_FULL, SERVER_NAME } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
 
 /** What the master sends a proxy worker. */
@@ -24,7 +24,10 @@ export interface ProxyProgramConfig {
 export function listenAddresses(
   config: ProxyConfig,
 ): { address: string; ssl: { certificate: string; key: string } | null }[] {
-  const seen = new Map<string, { address: string; ssl: { certificate: string; key: string } | null }>();
+  const seen = new Map<
+    string,
+    { address: string; ssl: { certificate: string; key: string } | null }
+  >();
   for (const server of config.servers) {
     for (const listen of server.listen) {
       const known = seen.get(listen.address);
@@ -65,7 +68,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       idleTimeout: settings.keepaliveTimeout * 1000,
       bodyTimeout: settings.clientBodyTimeout * 1000,
       maxConnections: config.workerConnections,
-      serverHeader: settings.serverTokens ? "ngw2f/0.1.0" : "ngw2f",
+      serverHeader: settings.serverTokens ? SERVER_FULL : SERVER_NAME,
       log: errorLog,
     }));
   }
@@ -85,6 +88,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     },
     reopenLogs() {
       pipeline.reopenLogs();
+      errorLog.reopen();
     },
   };
 }
@@ -104,19 +108,29 @@ async function listen(
     return listener!;
   }
   if (ssl) {
-    return Deno.listenTls({
-      hostname: bind.hostname,
-      port: bind.port,
-      cert: Deno.readTextFileSync(ssl.certificate),
-      key: Deno.readTextFileSync(ssl.key),
-      reusePort: true,
-    } as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem);
+    return Deno.listenTls(
+      {
+        hostname: bind.hostname,
+        port: bind.port,
+        cert: Deno.readTextFileSync(ssl.certificate),
+        key: Deno.readTextFileSync(ssl.key),
+        reusePort: true,
+      } as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
+    );
   }
   return Deno.listen({ hostname: bind.hostname, port: bind.port, reusePort: true });
 }
 
 function sumStats(servers: CoreServer[]) {
-  const sum = { accepted: 0, handled: 0, requests: 0, active: 0, reading: 0, writing: 0, waiting: 0 };
+  const sum = {
+    accepted: 0,
+    handled: 0,
+    requests: 0,
+    active: 0,
+    reading: 0,
+    writing: 0,
+    waiting: 0,
+  };
   for (const server of servers) {
     const s = server.stats();
     sum.accepted += s.accepted;

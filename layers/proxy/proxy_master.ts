@@ -98,7 +98,10 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
     args: ["proxy", ...options.args],
     async reload() {
       const fresh = pinPorts(await options.reload(), ports);
-      return { programConfig: (): ProxyProgramConfig => ({ config: fresh }), workers: fresh.workers };
+      return {
+        programConfig: (): ProxyProgramConfig => ({ config: fresh }),
+        workers: fresh.workers,
+      };
     },
   });
   return await arbiter.run();
@@ -123,13 +126,17 @@ export function signalMaster(pidFile: string | null, name: string): number {
       `Cannot send "${name}": the signals are ${Object.keys(PROXY_SIGNALS).join(", ")}`,
     );
   }
-  if (pidFile === null) throw new TypeError("Cannot signal the master: the config sets no pid file");
+  if (pidFile === null) {
+    throw new TypeError("Cannot signal the master: the config sets no pid file");
+  }
   let text: string;
   try {
     text = Deno.readTextFileSync(pidFile);
   } catch (error) {
     throw new TypeError(
-      `Cannot signal the master: cannot read the pid file "${pidFile}" (${(error as Error).message})`,
+      `Cannot signal the master: cannot read the pid file "${pidFile}" (${
+        (error as Error).message
+      })`,
     );
   }
   const pid = Number(text.trim());
@@ -140,7 +147,9 @@ export function signalMaster(pidFile: string | null, name: string): number {
     Deno.kill(pid, signal);
   } catch (error) {
     throw new TypeError(
-      `Cannot signal the master: process ${pid} from "${pidFile}" is gone (${(error as Error).message})`,
+      `Cannot signal the master: process ${pid} from "${pidFile}" is gone (${
+        (error as Error).message
+      })`,
     );
   }
   return pid;

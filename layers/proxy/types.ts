@@ -94,6 +94,8 @@ export interface Reply {
   body: ReplyBody;
   /** Close the connection after this reply even if the client would keep it. */
   close?: boolean;
+  /** This reply's `Server` value instead of the core's (`server_tokens` set per location). */
+  server?: string;
 }
 
 /** Answers one exchange. A throw becomes a 500 (logged); it never kills the connection loop. */

@@ -8,49 +8,12 @@ import { BodySkipper } from "./_body.ts";
 import { Output } from "./_output.ts";
 import { sendReply, type Sent, validReply } from "./_reply.ts";
 import { HeadError, parseRequestHead } from "./parse.ts";
-import type { ResolvedCoreOptions } from "./options.ts";
+import { type ConnectionHost, Deadline, headEnd, isDisconnect, Phase } from "./_host.ts";
 
 const CR = 13;
 const LF = 10;
 /** Past this much unread request body, the connection is closed instead of read to its end. */
 const DISCARD_LIMIT = 1024 * 1024;
-
-/** What a connection is doing, for nginx's stub_status counters. */
-export const enum Phase {
-  None,
-  /** Reading a request head. */
-  Reading,
-  /** Handling a request, writing its reply. */
-  Writing,
-  /** Idle: no byte of a next request yet. */
-  Waiting,
-}
-
-/** What a read deadline does when it passes. */
-export const enum Deadline {
-  /** Close silently (keep-alive idle, a new connection that sends nothing, lingering). */
-  Close,
-  /** Answer 408 and close (a head not received in time). */
-  Answer408,
-}
-
-/** The core as a connection sees it. */
-export interface ConnectionHost {
-  readonly options: ResolvedCoreOptions;
-  /** ms since the epoch, refreshed per request and per watchdog tick. */
-  clock: number;
-  readonly draining: boolean;
-  readonly serverPort: number;
-  requests: number;
-  /** Counts per {@linkcode Phase}. */
-  readonly phases: number[];
-  /** The `Date` and `Server` lines for a reply now. */
-  fixedLines(): string;
-  /** The core's own reply for an error status. */
-  errorReply(status: number): Reply;
-  /** The connection ended. */
-  remove(connection: Connection): void;
-}
 
 /** A client connection and its request loop. */
 export class Connection {
@@ -141,7 +104,10 @@ export class Connection {
   /** Drain: closes the connection when idle, else lets the exchange in progress finish. */
   stop(): void {
     this.closing = true;
-    if (this.phase === Phase.Waiting) this.close();
+    // A connection that has sent nothing yet may be a client that just connected: it gets its
+    // first request answered (with Connection: close), as nginx does; an idle keep-alive one
+    // is closed at once.
+    if (this.phase === Phase.Waiting && this.#read !== 0) this.close();
   }
 
   #phase(phase: Phase): void {
@@ -231,7 +197,7 @@ export class Connection {
         this.readAction = Deadline.Answer408;
       }
     } else {
-      if (this.closing || host.draining) return -2;
+      if (this.#read !== 0 && (this.closing || host.draining)) return -2;
       if (this.phase !== Phase.Waiting) {
         this.#phase(Phase.Waiting);
         // A new connection gets the header timeout for its first byte, as in nginx.
@@ -450,27 +416,4 @@ export class Connection {
       await this.#fill();
     }
   }
-}
-
-/** The index past the empty line ending a head in `buf[from, end)`, or -1. */
-function headEnd(buf: Uint8Array, from: number, end: number): number {
-  let lf = buf.indexOf(LF, from);
-  while (lf !== -1 && lf < end) {
-    const next = buf[lf + 1];
-    if (lf + 1 < end && next === LF) return lf + 2;
-    if (lf + 2 < end && next === CR && buf[lf + 2] === LF) return lf + 3;
-    lf = buf.indexOf(LF, lf + 1);
-  }
-  return -1;
-}
-
-/** Whether `error` only says the peer went away (or the socket was closed under a read). */
-export function isDisconnect(error: unknown): boolean {
-  return error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.Interrupted ||
-    error instanceof Deno.errors.NotConnected ||
-    error instanceof Deno.errors.UnexpectedEof;
 }

@@ -95,7 +95,10 @@ export async function sendReply(
   let text = statusLine(status);
   const fields = reply.headers;
   for (let i = 0; i + 1 < fields.length; i += 2) text += fields[i] + ": " + fields[i + 1] + "\r\n";
-  text += fixed;
+  // A reply may name its own Server (server_tokens set per location): Date stays.
+  text += reply.server === undefined
+    ? fixed
+    : fixed.slice(0, fixed.indexOf("\r\n") + 2) + `Server: ${reply.server}\r\n`;
   if (length >= 0) text += "Content-Length: " + length + "\r\n";
   else if (chunked && !head) text += "Transfer-Encoding: chunked\r\n";
   text += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";

@@ -28,3 +28,13 @@
 export { type CoreServer, type CoreStats, serveListener } from "./server.ts";
 export { type CoreOptions, resolveCoreOptions, type ResolvedCoreOptions } from "./options.ts";
 export { HeadError, type HeadLimits, latin1, parseRequestHead } from "./parse.ts";
+export type {
+  Completed,
+  Exchange,
+  FileRange,
+  Handler,
+  Reply,
+  ReplyBody,
+  RequestHead,
+} from "../types.ts";
+export type { Logger } from "../../gateway/mod.ts";

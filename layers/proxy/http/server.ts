@@ -8,7 +8,8 @@
  */
 
 import type { Reply } from "../types.ts";
-import { Connection, type ConnectionHost, Phase } from "./_connection.ts";
+import { Connection } from "./_connection.ts";
+import { type ConnectionHost, Phase } from "./_host.ts";
 import { errorPage } from "./_pages.ts";
 import { type CoreOptions, resolveCoreOptions, type ResolvedCoreOptions } from "./options.ts";
 
@@ -186,10 +187,10 @@ class Core implements ConnectionHost, CoreServer {
         continue;
       }
       this.#accepted++;
-      if (this.draining || this.#connections.size >= options.maxConnections) {
-        if (!this.draining) {
-          options.log.warn(`${options.maxConnections} worker_connections are not enough`);
-        }
+      // A connection accepted while the drain began is served like the others (with
+      // Connection: close): closing it would drop a client the kernel already handed over.
+      if (this.#connections.size >= options.maxConnections) {
+        options.log.warn(`${options.maxConnections} worker_connections are not enough`);
         try {
           conn.close();
         } catch { /* already closed */ }
@@ -199,6 +200,7 @@ class Core implements ConnectionHost, CoreServer {
       const connection = new Connection(conn, this);
       this.#connections.add(connection);
       connection.run();
+      if (this.draining) connection.stop();
     }
   }
 

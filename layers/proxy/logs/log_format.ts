@@ -6,6 +6,7 @@
  * @module
  */
 
+import { COMBINED_FORMAT } from "../config/load.ts";
 import type { LogFormat } from "../config/types.ts";
 import type { Completed } from "../types.ts";
 import { type Escaper, escaperFor } from "./_escape.ts";
@@ -30,10 +31,8 @@ export interface LogVars {
 /** A compiled `log_format`: one access log line (without its newline) per finished exchange. */
 export type LogLine = (done: Completed, extra: LogVars) => string;
 
-/** nginx's `combined` format, which `main` names too. */
-export const COMBINED_FORMAT: string =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent ' +
-  '"$http_referer" "$http_user_agent"';
+/** nginx's `combined` format, which `main` names too (defined with the config's defaults). */
+export { COMBINED_FORMAT };
 
 type Part = string | { get: Getter; escape: Escaper | null };
 

@@ -185,8 +185,24 @@ export const PASS_DIRECTIVES: ReadonlySet<string> = new Set([
   "memcached_pass",
 ]);
 
+/** Directives converted in one place only; elsewhere nginx itself refuses them. */
+const PLACED = new Set([
+  "listen",
+  "server_name",
+  "location",
+  "server",
+  "worker_processes",
+  "worker_connections",
+  "pid",
+  "events",
+  "http",
+  "log_format",
+]);
+
 /** Why `name` is deliberately not converted, or null when it is not a known leftover. */
 export function reasonFor(name: string): string | null {
+  if (PLACED.has(name)) return `"${name}" directive is not allowed here`;
+  if (name === "error_log") return "not supported: ngw2f has one error log, set at the top level";
   if (Object.hasOwn(BY_NAME, name)) return BY_NAME[name];
   for (const [prefix, why] of BY_PREFIX) if (name.startsWith(prefix)) return why;
   return null;

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
-import { fromFileUrl } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
 import { loadProxyConfig } from "../config/load.ts";
 import { convertNginxConfig, convertNginxFile } from "./convert.ts";
 import { parseNginxConfig } from "./parse.ts";
 
-const testdata = fromFileUrl(new URL("./testdata", import.meta.url));
+const testdata = fileURLToPath(new URL("./testdata", import.meta.url));
 type Location = { match: string } & Record<string, unknown>;
 type Server = Record<string, unknown> & { location: Location[] };
+
+/** The TOML as plain objects (smol-toml's tables have no prototype). */
+function read(toml: string) {
+  return JSON.parse(JSON.stringify(parse(toml))) as Record<string, unknown> & { server: Server[] };
+}
 
 /** Debian's config as installed under /etc/nginx, read from testdata/debian. */
 function debian() {
@@ -32,7 +37,7 @@ async function loads(toml: string) {
 
 Deno.test("convertNginxConfig() converts Debian's nginx.conf with a PHP site", async () => {
   const { toml, unconverted } = debian();
-  const doc = parse(toml) as Record<string, unknown> & { server: Server[] };
+  const doc = read(toml);
   assert.equal(doc.workers, "auto");
   assert.equal(doc.worker_connections, 768);
   assert.equal(doc.pid, "/run/nginx.pid");
@@ -78,7 +83,7 @@ Deno.test("convertNginxConfig() converts Debian's nginx.conf with a PHP site", a
 Deno.test("convertNginxFile() converts a static site end to end into a config ngw2f loads", async () => {
   const file = `${testdata}/static_site/nginx.conf`;
   const { toml, unconverted } = await convertNginxFile(file);
-  const doc = parse(toml) as Record<string, unknown> & { server: Server[] };
+  const doc = read(toml);
   assert.equal(doc.workers, 4);
   assert.equal(doc.error_log, "logs/error.log warn");
   assert.equal(doc.access_log, "logs/access.log timed");

@@ -112,7 +112,9 @@ Deno.test("convertNginxConfig() keeps default_server and ssl on listen and repor
     server { listen 443 ssl http2 reuseport; listen 443 quic; server_name _ example.com; }
   }`);
   assert.deepEqual(doc.server, [
-    { listen: ["80", "[::]:80 default_server", "127.0.0.1:8080 default_server", "unix:/run/x.sock"] },
+    {
+      listen: ["80", "[::]:80 default_server", "127.0.0.1:8080 default_server", "unix:/run/x.sock"],
+    },
     {
       listen: ["443 ssl"],
       server_name: ["example.com"],
@@ -219,7 +221,7 @@ Deno.test("convertNginxConfig() converts return and rewrite", () => {
 Deno.test("convertNginxConfig() converts add_header, keeping always and quoting what needs it", () => {
   assert.deepEqual(
     inLocation(
-      "add_header X-A 1; add_header Cache-Control \"public, max-age=60\" always; add_header X-E \"\"; add_header X-Q '\"q\"';",
+      'add_header X-A 1; add_header Cache-Control "public, max-age=60" always; add_header X-E ""; add_header X-Q \'"q"\';',
     ),
     {
       add_header: ["X-A 1", "Cache-Control public, max-age=60 always", 'X-E ""', 'X-Q ""q""'],
@@ -353,12 +355,16 @@ Deno.test("convertNginxConfig() reports directives in the wrong place as nginx w
   );
   assert.deepEqual(unconverted.map((u) => u.why), [
     '"root" directive is not allowed here',
-    "unknown directive",
-    "unknown directive",
+    '"location" directive is not allowed here',
+    '"listen" directive is not allowed here',
     '"try_files" directive is not allowed here',
     '"worker_processes" directive is not allowed here',
     '"http" directive is not allowed here',
     '"http" directive is duplicate',
+  ]);
+  assert.deepEqual(whyNot("error_log x; server_name y;"), [
+    "not supported: ngw2f has one error log, set at the top level",
+    '"server_name" directive is not allowed here',
   ]);
 });
 

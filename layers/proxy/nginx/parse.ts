@@ -145,7 +145,6 @@ function include(
   line: number,
   context: Context,
   parent: string | null,
-  isFile = false,
 ): NginxDirective[] {
   const fail = (why: string, cause?: unknown): never => {
     throw new NginxSyntaxError(why, { file, line, cause });

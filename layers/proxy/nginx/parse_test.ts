@@ -22,9 +22,7 @@ function virtual(files: Record<string, string>): ParseNginxOptions {
 
 /** Name and args of each directive, blocks nested, for compact comparisons. */
 function shape(directives: NginxDirective[]): unknown[] {
-  return directives.map((d) =>
-    d.block ? [d.name, ...d.args, shape(d.block)] : [d.name, ...d.args]
-  );
+  return directives.map((d) => d.block ? [d.name, ...d.args, shape(d.block)] : [d.name, ...d.args]);
 }
 
 function parse(text: string, options?: ParseNginxOptions) {
@@ -43,7 +41,10 @@ function syntaxError(text: string, options?: ParseNginxOptions): NginxSyntaxErro
 
 Deno.test("parseNginxConfig() reads directives and nested blocks with their lines", () => {
   const directives = parse("user www;\n\nhttp {\n  server {\n    listen 80;\n  }\n}\n");
-  assert.deepEqual(shape(directives), [["user", "www"], ["http", [["server", [["listen", "80"]]]]]]);
+  assert.deepEqual(shape(directives), [["user", "www"], ["http", [["server", [[
+    "listen",
+    "80",
+  ]]]]]]);
   const server = directives[1].block![0];
   assert.equal(server.line, 4);
   assert.equal(server.block![0].line, 5);
@@ -71,7 +72,12 @@ Deno.test("parseNginxConfig() removes quotes and keeps what they hold, blanks an
   ]);
   assert.equal(syntaxError(`add_header X 'it''s';`).why, `unexpected "'"`);
   assert.deepEqual(shape(parse(`return 200 "";`)), [["return", "200", ""]]);
-  assert.deepEqual(shape(parse(`log_format x 'one'\n  'two';`)), [["log_format", "x", "one", "two"]]);
+  assert.deepEqual(shape(parse(`log_format x 'one'\n  'two';`)), [[
+    "log_format",
+    "x",
+    "one",
+    "two",
+  ]]);
 });
 
 Deno.test("parseNginxConfig() decodes \\\" \\' \\\\ \\t \\r \\n and keeps other escapes (regexes)", () => {
@@ -91,7 +97,7 @@ Deno.test("parseNginxConfig() reads regexes with braces when quoted", () => {
   assert.deepEqual(shape(location.block!), [["return", "204"]]);
   // nginx itself: an unquoted `{` ends the directive there.
   assert.equal(
-    syntaxError('rewrite ^/(\\d{4})$ /y/$1;').message,
+    syntaxError("rewrite ^/(\\d{4})$ /y/$1;").message,
     'Cannot parse /etc/nginx/nginx.conf:1: directive "rewrite" is not terminated by ";"',
   );
 });
@@ -158,7 +164,10 @@ Deno.test("parseNginxConfig() names the including file and line when an include 
     syntaxError("include bad.conf;", options).message,
     'Cannot parse /etc/nginx/bad.conf:3: unexpected end of file, expecting "}"',
   );
-  assert.equal(syntaxError("include a b;").why, 'invalid number of arguments in "include" directive');
+  assert.equal(
+    syntaxError("include a b;").why,
+    'invalid number of arguments in "include" directive',
+  );
 });
 
 Deno.test("parseNginxConfig() reports each syntax error with file:line as nginx does", () => {

@@ -9,7 +9,7 @@ import type { Settings } from "../config/types.ts";
 import type { ErrorStatus } from "../types.ts";
 
 /** The part of a location that {@linkcode mapPath} needs: its modifier and its pattern. */
-export interface LocationMatch {
+export interface LocationPattern {
   /** `""` (prefix), `=`, `^~`, `~`, `~*` or `@`. */
   modifier: string;
   /** The prefix or exact path, the regex source, or the name. */
@@ -50,7 +50,7 @@ export interface LocationMatch {
 export function mapPath(
   uri: string,
   settings: Settings,
-  location: LocationMatch | null,
+  location: LocationPattern | null,
 ): string | ErrorStatus {
   const bad = checkSegments(uri, 0, settings.hiddenFiles);
   if (bad !== 0) return bad;
@@ -66,7 +66,7 @@ export function mapPath(
 function mapAlias(
   uri: string,
   alias: string,
-  location: LocationMatch,
+  location: LocationPattern,
   hiddenFiles: boolean,
 ): string | ErrorStatus {
   const modifier = location.modifier;

@@ -19,6 +19,6 @@
  * @module
  */
 
-export { type LocationMatch, mapPath } from "./map_path.ts";
+export { type LocationPattern, mapPath } from "./map_path.ts";
 export { normalizeUri } from "./normalize_uri.ts";
 export { probe, type ProbeResult, StaticFiles, type StaticFilesOptions } from "./static_files.ts";
