@@ -234,3 +234,97 @@ Deno.test("the part I demo config serves the site, its listing and a 404 page", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function readPid(path: string, not?: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const pid = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+    if (pid > 0 && pid !== not) return pid;
+    await delay(100);
+  }
+  throw new Error(`No pid in ${path}`);
+}
+
+Deno.test("ngw2f proxy: USR2 starts a new master on the same port; the old one then quits", async () => {
+  const proxy = await startProxy(BASE, SITE);
+  const pidFile = `${proxy.dir}/proxy.pid`;
+  let newPid = 0;
+  try {
+    const oldPid = await readPid(pidFile);
+    assert.equal(oldPid, proxy.cli.child.pid);
+    proxy.cli.child.kill("SIGUSR2");
+    newPid = await readPid(pidFile, oldPid);
+    await proxy.cli.waitFor(new RegExp(`Listening at: \\S+:${proxy.port} \\(${newPid}\\)`));
+    assert.equal(await proxy.cli.stop("SIGTERM"), 0);
+    assert.equal((await request(proxy.port, "/")).body, "v1\n", "the new master serves alone");
+  } finally {
+    if (newPid) {
+      try {
+        Deno.kill(newPid, "SIGTERM");
+      } catch { /* already gone */ }
+      for (let i = 0; i < 100; i++) {
+        try {
+          Deno.kill(newPid, "SIGCONT");
+        } catch {
+          break;
+        }
+        await delay(100);
+      }
+    }
+    await proxy[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("ngw2f proxy: -g overrides the file; -s reopen moves the access log to a new file", async () => {
+  // Two workers in the file, one from -g; the access log is a top-level key, before [[server]].
+  const text = 'access_log = "logs/access.log"\n' + BASE.replace("workers = 1", "workers = 2");
+  await using proxy = await startProxy(text, SITE, ["-g", "workers = 1"]);
+  await proxy.cli.waitFor("Listening at");
+  assert.doesNotMatch(proxy.cli.output(), /Booting worker 2/);
+  await request(proxy.port, "/?before");
+  const log = `${proxy.dir}/logs/access.log`;
+  for (
+    let i = 0;
+    i < 50 && !(await Deno.readTextFile(log).catch(() => "")).includes("before");
+    i++
+  ) {
+    await delay(100);
+  }
+  await Deno.rename(log, `${log}.1`);
+  const reopen = await runCli([
+    "proxy",
+    "-p",
+    proxy.dir,
+    "-c",
+    `${proxy.dir}/ngw2f.toml`,
+    "-s",
+    "reopen",
+  ]);
+  assert.equal(reopen.code, 0, reopen.stderr);
+  await proxy.cli.waitFor(/USR1/);
+  await delay(200);
+  await request(proxy.port, "/?after");
+  let fresh = "";
+  for (let i = 0; i < 50 && !fresh.includes("after"); i++) {
+    await delay(100);
+    fresh = await Deno.readTextFile(log).catch(() => "");
+  }
+  assert.match(fresh, /GET \/\?after HTTP\/1\.1" 200/);
+  assert.doesNotMatch(fresh, /before/);
+  assert.match(await Deno.readTextFile(`${log}.1`), /GET \/\?before/);
+});
+
+Deno.test("ngw2f proxy: stub_status counts the requests of every worker", async () => {
+  await using proxy = await startProxy(
+    BASE.replace("workers = 1", "workers = 2") +
+      '\n[[server.location]]\nmatch = "= /status"\nstub_status = true\n',
+    SITE,
+  );
+  for (let i = 0; i < 40; i++) await request(proxy.port, "/");
+  await delay(700); // the workers publish their connection counters twice a second
+  const status = (await request(proxy.port, "/status")).body;
+  const [, , requests] = /\n (\d+) (\d+) (\d+) \n/.exec(status)!.slice(1).map(Number);
+  assert.ok(requests >= 41, status);
+  assert.match(proxy.cli.output(), /Booting worker 2/);
+});

@@ -14,10 +14,15 @@ import { type CoreServer, serveListener } from "./http/mod.ts";
 import { createPipeline, SERVER_FULL, SERVER_NAME } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
 
+/** How often a worker publishes its connection counters for the others' status pages. */
+const PUBLISH_MS = 500;
+
 /** What the master sends a proxy worker. */
 export interface ProxyProgramConfig {
   /** The resolved config. */
   config: ProxyConfig;
+  /** The workers' shared counters (thread workers), from `sharedStatsBuffer()`. */
+  shared?: SharedArrayBuffer;
 }
 
 /** The listen addresses of `config`, each once, with the servers' TLS files where `ssl`. */
@@ -41,7 +46,7 @@ export function listenAddresses(
 
 /** Starts a proxy worker: the master layer's `StartProgram` for the proxy. */
 export async function start(ctx: ProgramContext): Promise<RunningProgram> {
-  const { config } = ctx.config as ProxyProgramConfig;
+  const { config, shared } = ctx.config as ProxyProgramConfig;
   const errorLog = openErrorLog(config.errorLog.path, config.errorLog.level, {
     workerId: ctx.workerId,
   });
@@ -50,6 +55,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     log: errorLog,
     workerId: ctx.workerId,
     stats: () => sumStats(servers),
+    ...(shared ? { shared } : {}),
   });
   // Core settings come from the first server on each address (nginx: the default server's).
   for (const { address, ssl } of listenAddresses(config)) {
@@ -72,6 +78,10 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       log: errorLog,
     }));
   }
+  // The others' status endpoints read this worker's connection counters from here.
+  pipeline.publish();
+  const publisher = setInterval(() => pipeline.publish(), PUBLISH_MS);
+  Deno.unrefTimer(publisher);
   return {
     stats(): WorkerStats {
       const sum = sumStats(servers);
@@ -84,6 +94,8 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     },
     async drain(graceful) {
       await Promise.all(servers.map((server) => server.drain(graceful * 1000)));
+      clearInterval(publisher);
+      pipeline.publish();
       await pipeline.close();
     },
     reopenLogs() {

@@ -9,6 +9,7 @@ import { type LogLevel, parseBind } from "../gateway/mod.ts";
 import { Arbiter, loadHooks, openLog } from "../master/mod.ts";
 import type { ErrorLogLevel, ProxyConfig } from "./config/types.ts";
 import { listenAddresses, type ProxyProgramConfig } from "./program.ts";
+import { sharedStatsBuffer } from "./status/mod.ts";
 
 /** The proxy worker program's module URL. */
 export const PROXY_PROGRAM: string = new URL("./program.ts", import.meta.url).href;
@@ -83,9 +84,11 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   const ports = new Map<string, string>(inherited ? JSON.parse(inherited) : []);
   pinPorts(config, ports);
   Deno.env.set("NGW2F_UPGRADE_PORTS", JSON.stringify([...ports]));
+  // One board of counters for every worker of every generation: status pages answer for all.
+  const shared = sharedStatsBuffer();
   const arbiter = new Arbiter({
     program: PROXY_PROGRAM,
-    programConfig: (): ProxyProgramConfig => ({ config }),
+    programConfig: (): ProxyProgramConfig => ({ config, shared }),
     binds: listenAddresses(config).map((a) => a.address),
     workers: config.workers,
     workerClass: "thread",
@@ -99,7 +102,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
     async reload() {
       const fresh = pinPorts(await options.reload(), ports);
       return {
-        programConfig: (): ProxyProgramConfig => ({ config: fresh }),
+        programConfig: (): ProxyProgramConfig => ({ config: fresh, shared }),
         workers: fresh.workers,
       };
     },

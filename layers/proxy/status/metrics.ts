@@ -56,7 +56,15 @@ export interface MetricsOptions {
   worker?: string;
   /** Duration histogram bounds in seconds, ascending; default {@linkcode DEFAULT_BUCKETS}. */
   buckets?: readonly number[];
+  /**
+   * Where the counters live, at least {@linkcode Metrics.storageLength} numbers: a view of a
+   * `SharedArrayBuffer` lets other workers read them. Kept as is (counting goes on from it).
+   */
+  storage?: Float64Array;
 }
+
+/** Status codes counted one by one: 0–999. */
+const STATUS_SLOTS = 1000;
 
 /**
  * One worker's request metrics. `record()` runs per finished exchange and only bumps
@@ -80,10 +88,17 @@ export class Metrics {
   readonly #worker: string;
   readonly #buckets: Float64Array;
   readonly #durationCounts: Float64Array;
-  readonly #statuses = new Float64Array(1000);
-  #durationSum = 0;
-  #responseBytes = 0;
-  #requestBytes = 0;
+  readonly #statuses: Float64Array;
+  /** Response bytes, request bytes, duration sum. */
+  readonly #totals: Float64Array;
+
+  /**
+   * How many numbers a {@linkcode MetricsOptions.storage} must hold for `buckets` (default
+   * {@linkcode DEFAULT_BUCKETS}).
+   */
+  static storageLength(buckets: readonly number[] = DEFAULT_BUCKETS): number {
+    return STATUS_SLOTS + 3 + buckets.length + 1;
+  }
 
   /** Creates empty counters. @throws {RangeError} for buckets that are not ascending. */
   constructor(options: MetricsOptions = {}) {
@@ -101,17 +116,27 @@ export class Metrics {
     }
     this.#worker = options.worker ?? "";
     this.#buckets = Float64Array.from(buckets);
-    this.#durationCounts = new Float64Array(buckets.length + 1);
+    const length = Metrics.storageLength(buckets);
+    const storage = options.storage ?? new Float64Array(length);
+    if (storage.length < length) {
+      throw new RangeError(
+        `Cannot keep metrics in ${storage.length} numbers: they need ${length}`,
+      );
+    }
+    this.#statuses = storage.subarray(0, STATUS_SLOTS);
+    this.#totals = storage.subarray(STATUS_SLOTS, STATUS_SLOTS + 3);
+    this.#durationCounts = storage.subarray(STATUS_SLOTS + 3, length);
   }
 
   /** Counts one finished exchange: its status, bytes both ways and duration. */
   record(done: Completed): void {
     const status = done.status;
     this.#statuses[status >= 0 && status < 1000 ? status | 0 : 0]++;
-    this.#responseBytes += done.bytesSent;
-    this.#requestBytes += done.bytesReceived;
+    const totals = this.#totals;
+    totals[0] += done.bytesSent;
+    totals[1] += done.bytesReceived;
     const seconds = Math.max(0, (done.end - done.exchange.start) / 1000);
-    this.#durationSum += seconds;
+    totals[2] += seconds;
     const buckets = this.#buckets;
     let i = 0;
     while (i < buckets.length && seconds > buckets[i]) i++;
@@ -128,11 +153,11 @@ export class Metrics {
     return {
       worker: this.#worker,
       statuses,
-      responseBytes: this.#responseBytes,
-      requestBytes: this.#requestBytes,
+      responseBytes: this.#totals[0],
+      requestBytes: this.#totals[1],
       buckets: Array.from(this.#buckets),
       durationCounts: Array.from(this.#durationCounts),
-      durationSum: this.#durationSum,
+      durationSum: this.#totals[2],
       connections: connections ? { ...connections } : null,
     };
   }

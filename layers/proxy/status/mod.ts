@@ -25,3 +25,4 @@ export {
   type MetricsSnapshot,
   renderMetrics,
 } from "./metrics.ts";
+export { MAX_SHARED_WORKERS, SharedStats, sharedStatsBuffer } from "./shared_stats.ts";
