@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { parse } from "smol-toml";
-import { rawExchange, root, runCli } from "./_cli.ts";
+import { has, rawExchange, root, runCli } from "./_cli.ts";
 import { request, startProxy } from "./_proxy.ts";
 
 const SITE = { "site/index.html": "v1\n", "logs/.keep": "" };
@@ -327,4 +327,79 @@ Deno.test("ngw2f proxy: stub_status counts the requests of every worker", async 
   const [, , requests] = /\n (\d+) (\d+) (\d+) \n/.exec(status)!.slice(1).map(Number);
   assert.ok(requests >= 41, status);
   assert.match(proxy.cli.output(), /Booting worker 2/);
+});
+
+/** A CA and a localhost certificate it signs, made with openssl in `dir`. */
+async function makeCertificates(dir: string): Promise<void> {
+  const openssl = async (...args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=test ca",
+  );
+  await openssl("req", ...ec, "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=localhost");
+  await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost\n");
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "cert.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "ext.cnf",
+  );
+}
+
+Deno.test({
+  name: "ngw2f proxy: a listen with ssl serves HTTPS from the server's certificate",
+  ignore: !has("openssl"),
+}, async () => {
+  const toml = BASE.replace('listen = "127.0.0.1:0"', 'listen = "127.0.0.1:0 ssl"') +
+    'ssl_certificate = "cert.pem"\nssl_certificate_key = "key.pem"\n';
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-tls-" });
+  try {
+    await makeCertificates(dir);
+    const files = {
+      ...SITE,
+      "cert.pem": await Deno.readTextFile(`${dir}/cert.pem`),
+      "key.pem": await Deno.readTextFile(`${dir}/key.pem`),
+    };
+    await using proxy = await startProxy(toml, files);
+    const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(`${dir}/ca.pem`)] });
+    try {
+      const response = await fetch(`https://localhost:${proxy.port}/`, { client });
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), "v1\n");
+    } finally {
+      client.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

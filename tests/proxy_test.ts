@@ -195,6 +195,7 @@ function proxy(): Promise<RunningProxy> {
         0,
       ]),
       "site/static/tiny.js": "1;\n",
+      "site/static/sub/x.js": "x;\n",
       "site/link-in": { link: "a.txt" },
       "site/link-out": { link: "../outside/secret.txt" },
       "site/strict/dir/index.html": "strict dir\n",
@@ -321,10 +322,12 @@ test("proxy: add_header (always only on errors), expires, gzip and gzip_static",
   assert.equal(await js.text(), JS);
   const raw = await request(port, "/static/app.js", { headers: { "accept-encoding": "gzip" } });
   assert.equal(raw.headers.get("vary"), "Accept-Encoding");
-  const missing = await request(port, "/static/none.js");
-  assert.equal(missing.status, 404);
-  assert.equal(missing.headers.get("x-a"), undefined);
-  assert.equal(missing.headers.get("x-b"), "b");
+  // A directory without an index: 403, which no error_page takes over (a 404 would be, and
+  // the page's own location would decide its headers, as in nginx).
+  const forbidden = await request(port, "/static/sub/");
+  assert.equal(forbidden.status, 403);
+  assert.equal(forbidden.headers.get("x-a"), undefined);
+  assert.equal(forbidden.headers.get("x-b"), "b");
   const tiny = await request(port, "/static/tiny.js", { headers: { "accept-encoding": "gzip" } });
   assert.equal(tiny.headers.get("content-encoding"), undefined); // under gzip_min_length
   const css = await request(port, "/static/app.css", { headers: { "accept-encoding": "gzip" } });

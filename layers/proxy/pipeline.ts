@@ -88,6 +88,8 @@ interface RequestState {
   walk: Walk;
   settings: Settings;
   reply: Reply | undefined;
+  /** Set once an error_page took over: its own errors get the built-in page. */
+  inErrorPage: boolean;
 }
 
 type Tracked = Exchange & { [STATE]?: RequestState };
@@ -185,7 +187,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
   function answer(ex: Exchange, state: RequestState): Reply | Promise<Reply> {
     const walk = state.walk;
     const uri = normalizeUri(ex.head.path);
-    if (typeof uri === "number") return errorReply(state, uri, 0);
+    if (typeof uri === "number") return errorReply(state, uri);
     walk.uri = uri;
     const server = walk.server.settings;
     if (server.rewrites.length) {
@@ -208,7 +210,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       if (step !== RESTART) return step;
     }
     options.log.error(`Cannot answer: rewrite or internal redirect cycle at "${walk.uri}"`);
-    return errorReply(state, 500, MAX_REDIRECTS);
+    return errorReply(state, 500);
   }
 
   /** A location's rewrites, access checks and content. */
@@ -222,7 +224,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       const rewritten = rewrite(walk, state, true);
       if (rewritten !== null) return rewritten;
     }
-    if (settings.access.length && !allowed(settings, walk.ex)) return errorReply(state, 403, 0);
+    if (settings.access.length && !allowed(settings, walk.ex)) return errorReply(state, 403);
     const auth = settings.authBasic;
     if (auth) {
       let file = passwords.get(auth.userFile);
@@ -242,7 +244,9 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     const settings = state.settings;
     const head = walk.ex.head;
     if (settings.clientMaxBodySize > 0 && head.contentLength > settings.clientMaxBodySize) {
-      return { ...errorReply(state, 413, 0), close: true };
+      const reply = errorReply(state, 413);
+      const close = (r: Reply) => ({ ...r, close: true });
+      return reply instanceof Promise ? reply.then(close) : close(reply);
     }
     if (settings.return) return doReturn(settings, walk, state);
     if (settings.stubStatus) {
@@ -266,10 +270,10 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         }
       }
       const fallback = tryFiles[tryFiles.length - 1];
-      if (fallback.startsWith("=")) return errorReply(state, Number(fallback.slice(1)), 0);
+      if (fallback.startsWith("=")) return errorReply(state, Number(fallback.slice(1)));
       if (fallback.startsWith("@")) {
         const named = site.namedLocation(walk.server, fallback.slice(1));
-        if (!named) return errorReply(state, 500, 0);
+        if (!named) return errorReply(state, 500);
         state.settings = named.settings;
         return inLocation(state, named, hop);
       }
@@ -279,13 +283,13 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       return RESTART;
     }
     const path = mapPath(walk.uri, settings, location);
-    if (typeof path === "number") return errorReply(state, path, 0);
+    if (typeof path === "number") return errorReply(state, path);
     return serveStatic(state, walk.uri, path);
   }
 
-  function serveStatic(state: RequestState, uri: string, path: string): Reply {
+  function serveStatic(state: RequestState, uri: string, path: string): Reply | Promise<Reply> {
     const reply = files.serve(state.walk.ex, uri, path, state.settings);
-    return typeof reply === "number" ? errorReply(state, reply, 0) : reply;
+    return typeof reply === "number" ? errorReply(state, reply) : reply;
   }
 
   function doReturn(settings: Settings, walk: Walk, state: RequestState): Reply {
@@ -299,35 +303,42 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     return { status, headers: ["Content-Type", settings.defaultType], body };
   }
 
-  /** `status` through the location's `error_page`, else the built-in page. */
-  function errorReply(state: RequestState, status: number, depth: number): Reply {
+  /**
+   * `status` through the location's `error_page` (an internal redirect as a GET: the page's
+   * location runs in full, `return` and `try_files` included), else the built-in page. As in
+   * nginx, a page's own errors do not go through `error_page` again.
+   */
+  function errorReply(state: RequestState, status: number): Reply | Promise<Reply> {
     const settings = state.settings;
-    const page = depth < MAX_REDIRECTS
-      ? settings.errorPages.find((p) => p.codes.includes(status))
-      : undefined;
+    const page = state.inErrorPage
+      ? undefined
+      : settings.errorPages.find((p) => p.codes.includes(status));
     if (!page) return builtinReply(status, settings.serverTokens);
     if (/^https?:\/\//.test(page.uri)) {
       return redirectReply(page.status ?? 302, page.uri, settings.serverTokens);
     }
+    state.inErrorPage = true;
     const walk = state.walk;
-    let location: LocationConfig | null;
-    let uri = page.uri;
-    if (uri.startsWith("@")) {
-      location = site.namedLocation(walk.server, uri.slice(1));
-      uri = walk.uri;
-    } else {
-      location = site.matchLocation(walk.server, uri).location;
-    }
-    const pageSettings = location ? location.settings : walk.server.settings;
-    // The page is read as a plain GET; its own errors do not go through error_page again.
-    const path = mapPath(uri, pageSettings, location);
-    if (typeof path === "number") return builtinReply(status, settings.serverTokens);
     const ex = walk.ex;
-    const head = { ...ex.head, method: ex.head.method === "HEAD" ? "HEAD" : "GET", headers: [] };
-    const reply = files.serve({ ...ex, head }, uri, path, pageSettings);
-    if (typeof reply === "number") return builtinReply(status, settings.serverTokens);
-    reply.status = page.status ?? status;
-    return reply;
+    const method = ex.head.method === "HEAD" ? "HEAD" : "GET";
+    walk.ex = { ...ex, head: { ...ex.head, method, headers: [], contentLength: 0 } };
+    let result: Step;
+    if (page.uri.startsWith("@")) {
+      const named = site.namedLocation(walk.server, page.uri.slice(1));
+      if (!named) return builtinReply(status, settings.serverTokens);
+      state.settings = named.settings;
+      result = inLocation(state, named, 0);
+      if (result === RESTART) result = route(state, 1);
+    } else {
+      const q = page.uri.indexOf("?");
+      walk.uri = q === -1 ? page.uri : page.uri.slice(0, q);
+      result = route(state, 0);
+    }
+    const settle = (reply: Reply) => {
+      reply.status = page.status ?? status;
+      return reply;
+    };
+    return result instanceof Promise ? result.then(settle) : settle(result);
   }
 
   function failed(ex: Exchange, state: RequestState, error: unknown): Reply {
@@ -358,6 +369,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         walk: startWalk(ex, server, ex.head.path),
         settings: server.settings,
         reply: undefined,
+        inErrorPage: false,
       };
       ex[STATE] = state;
       let reply: Reply | Promise<Reply>;
