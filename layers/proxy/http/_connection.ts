@@ -6,12 +6,14 @@ import type { Completed, Exchange, Reply, RequestHead } from "../types.ts";
 import { headerOf } from "../types.ts";
 import { BodySkipper } from "./_body.ts";
 import { Output } from "./_output.ts";
-import { sendReply, type Sent, validReply } from "./_reply.ts";
+import { bufferReply, sendReply, validReply } from "./_reply.ts";
 import { HeadError, parseRequestHead } from "./parse.ts";
 import { type ConnectionHost, Deadline, headEnd, isDisconnect, Phase } from "./_host.ts";
 
 const CR = 13;
 const LF = 10;
+/** `performance.timeOrigin`, read once (its getter checks its receiver on every call). */
+const TIME_ORIGIN = performance.timeOrigin;
 /** Past this much unread request body, the connection is closed instead of read to its end. */
 const DISCARD_LIMIT = 1024 * 1024;
 
@@ -152,7 +154,55 @@ export class Connection {
         if (error instanceof HeadError) return await this.#reject(error, headLength);
         throw error;
       }
-      const keepAlive = await this.#exchange(head, headLength);
+      const host = this.#host;
+      const start = performance.now();
+      host.clock = TIME_ORIGIN + start;
+      const exchange: Exchange = {
+        head,
+        remoteAddr: this.#remoteAddr,
+        remotePort: this.#remotePort,
+        listen: options.listen,
+        serverPort: host.serverPort,
+        scheme: options.scheme,
+        start,
+      };
+      let answer: Reply | Promise<Reply>;
+      try {
+        answer = options.handler(exchange);
+      } catch (error) {
+        // Rejected and awaited at once by #exchange, which logs it and answers 500.
+        answer = Promise.reject(error);
+      }
+
+      // The hot path: a reply handed back synchronously, bytes or nothing for a body, no
+      // request body — built into the output buffer and sent with one awaited write, here.
+      if (head.contentLength === 0 && !(answer instanceof Promise) && validReply(answer)) {
+        const keepAlive = head.keepAlive && answer.close !== true && options.idleTimeout > 0 &&
+          !host.draining && !this.closing;
+        const out = this.#out;
+        const headBytes = bufferReply(out, head.method, answer, keepAlive, host.fixedLines());
+        if (headBytes !== -1) {
+          const before = out.written;
+          let error: Error | undefined;
+          try {
+            const rest = out.sent(await out.send());
+            if (rest !== undefined) await rest;
+          } catch (thrown) {
+            out.failed();
+            error = thrown instanceof Error ? thrown : new Error(String(thrown));
+          }
+          if (options.onCompleted) {
+            const bytes = out.written - before;
+            const bodyBytes = bytes > headBytes ? bytes - headBytes : 0;
+            this.#completed(exchange, answer.status, bytes, bodyBytes, headLength, error);
+          }
+          if (error !== undefined) return;
+          if (!keepAlive) return await this.#linger(false);
+          if (this.closing) return;
+          continue;
+        }
+      }
+      const keepAlive = await this.#exchange(exchange, headLength, answer);
       if (!keepAlive || this.closing) return;
     }
   }
@@ -211,8 +261,12 @@ export class Connection {
 
   /** Where the next read goes: the buffer's free end (compacted or grown when full). */
   #readView(): Uint8Array {
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    else if (this.#end === this.#buf.length) {
+    if (this.#start === this.#end) {
+      // The usual case, all consumed: the whole buffer, no view to allocate.
+      this.#start = this.#end = 0;
+      return this.#buf;
+    }
+    if (this.#end === this.#buf.length) {
       const live = this.#end - this.#start;
       if (this.#start > 0) this.#buf.copyWithin(0, this.#start, this.#end);
       else {
@@ -236,24 +290,21 @@ export class Connection {
     }
   }
 
-  /** Runs one exchange; returns whether the connection may carry another. */
-  async #exchange(head: RequestHead, headLength: number): Promise<boolean> {
+  /**
+   * Runs one exchange with the handler's `answer` (the general path: a promised reply, a
+   * request body, a body of files, parts or a stream); returns whether the connection may
+   * carry another.
+   */
+  async #exchange(
+    exchange: Exchange,
+    headLength: number,
+    answer: Reply | Promise<Reply>,
+  ): Promise<boolean> {
     const host = this.#host;
     const options = host.options;
-    const start = performance.now();
-    host.clock = performance.timeOrigin + start;
-    const exchange: Exchange = {
-      head,
-      remoteAddr: this.#remoteAddr,
-      remotePort: this.#remotePort,
-      listen: options.listen,
-      serverPort: host.serverPort,
-      scheme: options.scheme,
-      start,
-    };
+    const head = exchange.head;
     let reply: Reply;
     try {
-      const answer = options.handler(exchange);
       reply = answer instanceof Promise ? await answer : answer;
       if (!validReply(reply)) throw new TypeError("The handler returned no valid Reply");
     } catch (error) {
@@ -315,8 +366,10 @@ export class Connection {
       this.#completed(
         exchange,
         reply.status,
-        sent,
+        sent.bytes,
+        sent.bodyBytes,
         headLength + (this.#read - before - (this.#end - this.#start)),
+        sent.error,
       );
     }
     if (!keepAlive && !sent.error) await this.#linger(bodyLeft);
@@ -375,21 +428,28 @@ export class Connection {
         scheme: host.options.scheme,
         start: performance.now(),
       };
-      this.#completed(exchange, reply.status, sent, headLength);
+      this.#completed(exchange, reply.status, sent.bytes, sent.bodyBytes, headLength, sent.error);
     }
     if (!sent.error) await this.#linger(true);
   }
 
-  #completed(exchange: Exchange, status: number, sent: Sent, received: number): void {
+  #completed(
+    exchange: Exchange,
+    status: number,
+    bytesSent: number,
+    bodyBytesSent: number,
+    bytesReceived: number,
+    error: Error | undefined,
+  ): void {
     const done: Completed = {
       exchange,
       status,
-      bytesSent: sent.bytes,
-      bodyBytesSent: sent.bodyBytes,
-      bytesReceived: received,
+      bytesSent,
+      bodyBytesSent,
+      bytesReceived,
       end: performance.now(),
     };
-    if (sent.error) done.error = sent.error;
+    if (error) done.error = error;
     try {
       this.#host.options.onCompleted!(done);
     } catch (error) {

@@ -56,6 +56,18 @@ export class Output {
     this.#pos = big.length;
   }
 
+  /** Starts a reply with a head already encoded (shorter than the buffer). */
+  headBytes(bytes: Uint8Array): void {
+    const buf = this.#buf ??= new Uint8Array(BUFFER_SIZE);
+    buf.set(bytes);
+    this.#pos = bytes.length;
+  }
+
+  /** A copy of what the buffer holds (a head just encoded, to reuse). */
+  copyHead(): Uint8Array {
+    return this.#buf!.slice(0, this.#pos);
+  }
+
   /** Room left in the buffer. */
   get room(): number {
     return (this.#buf?.length ?? BUFFER_SIZE) - this.#pos;
@@ -136,6 +148,33 @@ export class Output {
     if (n === 0) return Promise.resolve();
     this.#pos = 0;
     return this.write(this.#buf!.subarray(0, n));
+  }
+
+  /**
+   * The hot path's write, in three steps so the caller awaits the socket write itself (no
+   * async frame in between): `send()` starts one write of everything buffered (under the send
+   * timeout), `sent(n)` accounts for the `n` bytes it wrote and returns the write of the rest
+   * (when the socket took less) or `undefined`, `failed()` marks a write that threw.
+   */
+  send(): Promise<number> {
+    this.deadline = this.#clock.clock + this.#sendTimeout;
+    return this.#conn.write(this.#buf!.subarray(0, this.#pos));
+  }
+
+  /** See {@linkcode Output.send}. */
+  sent(n: number): Promise<void> | undefined {
+    const total = this.#pos;
+    this.#pos = 0;
+    this.written += n;
+    this.deadline = 0;
+    return n < total ? this.write(this.#buf!.subarray(n, total)) : undefined;
+  }
+
+  /** See {@linkcode Output.send}. */
+  failed(): void {
+    this.#pos = 0;
+    this.deadline = 0;
+    this.broken = true;
   }
 
   /** Drops what the buffer holds (a reply abandoned before its head went out). */

@@ -73,6 +73,126 @@ function closeFile(range: FileRange): void {
 }
 
 /**
+ * The head of `reply` as text: its status line and fields, the core's `fixed` Date/Server lines,
+ * then the framing (`length` ≥ 0: Content-Length; -1 with `chunked`: Transfer-Encoding) and
+ * Connection fields. Throws when a field is not stringable (a Symbol).
+ */
+function headText(
+  reply: Reply,
+  length: number,
+  chunked: boolean,
+  keepAlive: boolean,
+  fixed: string,
+): string {
+  let text = statusLine(reply.status);
+  const fields = reply.headers;
+  for (let i = 0; i + 1 < fields.length; i += 2) text += fields[i] + ": " + fields[i + 1] + "\r\n";
+  // A reply may name its own Server (server_tokens set per location): Date stays.
+  text += reply.server === undefined
+    ? fixed
+    : fixed.slice(0, fixed.indexOf("\r\n") + 2) + `Server: ${reply.server}\r\n`;
+  if (length >= 0) text += "Content-Length: " + length + "\r\n";
+  else if (chunked) text += "Transfer-Encoding: chunked\r\n";
+  return text + (keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+}
+
+/** What a cached head was built from, and its bytes. */
+interface CachedHead {
+  status: number;
+  fields: string[];
+  server: string | undefined;
+  length: number;
+  keepAlive: boolean;
+  /** The Date/Server lines it holds (the Date changes once a second). */
+  fixed: string;
+  bytes: Uint8Array;
+}
+
+/** Heads longer than this are built each time. */
+const MAX_CACHED_HEAD = 1024;
+
+/**
+ * The last head the hot path built: a reply with the same status, fields and framing in the same
+ * second (the same page or file again, nearly every reply under load) reuses its bytes instead
+ * of building and encoding the text again.
+ */
+let lastHead: CachedHead = {
+  status: 0,
+  fields: [],
+  server: undefined,
+  length: 0,
+  keepAlive: false,
+  fixed: "",
+  bytes: new Uint8Array(0),
+};
+
+/** Whether two flat field lists hold the same values. */
+function sameFields(a: string[], b: string[]): boolean {
+  const n = a.length;
+  if (b.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The hot path: puts a reply whose body is bytes or null (and fits) into the output buffer,
+ * head and body, synchronously; the caller writes it with one socket write. Returns the head's
+ * byte count, or -1 (the buffer left empty) when the reply needs {@linkcode sendReply}.
+ */
+export function bufferReply(
+  out: Output,
+  method: string,
+  reply: Reply,
+  keepAlive: boolean,
+  fixed: string,
+): number {
+  const body = reply.body;
+  if (body !== null && !(body instanceof Uint8Array)) return -1;
+  const status = reply.status;
+  const noBody = bodyless(status);
+  const length = noBody ? -2 : body === null ? 0 : body.length;
+  const sendBody = length > 0 && method !== "HEAD";
+  if (sendBody && length > out.room) return -1;
+  const server = reply.server;
+  const fields = reply.headers;
+  const last = lastHead;
+  if (
+    last.status === status && last.length === length && last.keepAlive === keepAlive &&
+    last.fixed === fixed && last.server === server && sameFields(last.fields, fields)
+  ) {
+    out.headBytes(last.bytes);
+  } else {
+    let text: string;
+    try {
+      text = headText(reply, length, false, keepAlive, fixed);
+    } catch {
+      return -1;
+    }
+    out.head(text);
+    if (out.pending <= MAX_CACHED_HEAD) {
+      lastHead = {
+        status,
+        fields: fields.slice(),
+        server,
+        length,
+        keepAlive,
+        fixed,
+        bytes: out.copyHead(),
+      };
+    }
+  }
+  const headBytes = out.pending;
+  if (sendBody) {
+    if (length > out.room) {
+      out.reset();
+      return -1;
+    }
+    out.append(body!);
+  }
+  return headBytes;
+}
+
+/**
  * Writes `reply` for a request with `method` and `version`; `fixed` is the core's
  * `Date`/`Server` lines. Never throws: a failure is in `Sent.error`. Files are always closed.
  */
@@ -92,16 +212,7 @@ export async function sendReply(
   const chunked = length === -1 && version === "1.1";
   // A stream's end is the connection's end on HTTP/1.0 (except for HEAD: nothing to delimit).
   if (length === -1 && !chunked && !head) keepAlive = false;
-  let text = statusLine(status);
-  const fields = reply.headers;
-  for (let i = 0; i + 1 < fields.length; i += 2) text += fields[i] + ": " + fields[i + 1] + "\r\n";
-  // A reply may name its own Server (server_tokens set per location): Date stays.
-  text += reply.server === undefined
-    ? fixed
-    : fixed.slice(0, fixed.indexOf("\r\n") + 2) + `Server: ${reply.server}\r\n`;
-  if (length >= 0) text += "Content-Length: " + length + "\r\n";
-  else if (chunked && !head) text += "Transfer-Encoding: chunked\r\n";
-  text += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  const text = headText(reply, length, chunked && !head, keepAlive, fixed);
 
   const before = out.written;
   let headBytes = 0;

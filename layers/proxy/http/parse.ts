@@ -57,6 +57,22 @@ for (let c = 65; c <= 90; c++) TCHAR[c] = 2;
 
 const utf8 = new TextDecoder();
 
+/** Common methods by length: a head's copy of one is reused, not allocated. */
+const METHODS: string[][] = [];
+for (const method of ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]) {
+  (METHODS[method.length] ??= []).push(method);
+}
+
+/** `s[from, to)` as one of {@linkcode METHODS} when it is one, else `undefined`. */
+function knownMethod(s: string, from: number, to: number): string | undefined {
+  const list = METHODS[to - from];
+  if (list === undefined) return undefined;
+  for (let n = 0; n < list.length; n++) {
+    if (s.startsWith(list[n], from)) return list[n];
+  }
+  return undefined;
+}
+
 /**
  * Decodes head bytes as ISO-8859-1, one char per byte. An all-ASCII head (nearly all of them)
  * takes the native UTF-8 decoder, 10× faster than building the string in JS.
@@ -129,7 +145,7 @@ function parseHeadText(s: string, limits: HeadLimits): RequestHead {
   let c = 0;
   while (i < lineEnd && (c = s.charCodeAt(i)) < 128 && TCHAR[c] !== 0) i++;
   if (i === p || i === lineEnd || c !== SP) fail(400, "The request line has no valid method");
-  const method = s.slice(p, i);
+  const method = knownMethod(s, p, i) ?? s.slice(p, i);
 
   // Target: visible ASCII up to the next SP; the first "?" splits path and query.
   const targetStart = ++i;
@@ -275,7 +291,12 @@ function parseHeadText(s: string, limits: HeadLimits): RequestHead {
   }
   let host = "";
   if (hostValue !== null) {
-    const valid = validHost(hostValue);
+    // A keep-alive client sends the same Host again and again: its check is remembered.
+    if (hostValue !== lastHostValue) {
+      lastHostValue = hostValue;
+      lastHost = validHost(hostValue);
+    }
+    const valid = lastHost;
     if (valid === null) fail(400, `Invalid Host "${hostValue}"`, method, target);
     host = valid;
   } else if (version === "1.1") {
@@ -373,6 +394,10 @@ function connectionTokens(value: string): number {
   }
   return bits;
 }
+
+/** The last Host value checked and its {@linkcode validHost} result. */
+let lastHostValue = "";
+let lastHost: string | null = null;
 
 /**
  * nginx's host check: the host part of a Host value (or a URL's authority), lower-cased,

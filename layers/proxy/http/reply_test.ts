@@ -191,3 +191,27 @@ Deno.test("serveListener() reports bytes and status of each exchange", async () 
   assert.equal(done.bytesReceived, "GET /abc HTTP/1.0\r\n\r\n".length);
   assert.ok(done.end >= done.exchange.start);
 });
+
+Deno.test("serveListener() sends each reply's own fields when replies differ only there", async () => {
+  // Same status, body length and second: the reused head must still follow the fields.
+  const tags = ['"a"', '"b"', '"b"'];
+  let n = 0;
+  await using core = startCore(() => {
+    const i = n++;
+    const reply: Reply = { status: 200, headers: ["ETag", tags[i]], body: encoder.encode("x") };
+    if (i === 2) reply.server = "other";
+    return reply;
+  });
+  const conn = await connect(core.port);
+  await send(conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\n".repeat(3));
+  const reader = new ResponseReader(conn);
+  const first = await reader.next();
+  const second = await reader.next();
+  const third = await reader.next();
+  conn.close();
+  assert.equal(first.headers.get("etag"), '"a"');
+  assert.equal(second.headers.get("etag"), '"b"');
+  assert.equal(second.headers.get("server"), "ngw2f");
+  assert.equal(third.headers.get("server"), "other");
+  assert.deepEqual([first.body, second.body, third.body], ["x", "x", "x"]);
+});
