@@ -232,3 +232,72 @@ export function median(results: BenchResult[]): BenchResult {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);
   return sorted[Math.floor(sorted.length / 2)];
 }
+
+/** A case that belongs to a table (`group`). */
+export interface GroupedCase extends BenchCase {
+  group: string;
+}
+
+/** One case's median round and the spread of its rounds. */
+export interface Row<C extends GroupedCase> {
+  bench: C;
+  result: BenchResult;
+  /** (max − min) / median of the rounds' req/s. */
+  spread: number;
+}
+
+/**
+ * Measures `cases` `rounds` times, interleaved (round 1 of every case, then round 2…) so a
+ * burst of load from elsewhere hits all alike; logs each run; gives each case's median round.
+ */
+export async function measureRounds<C extends GroupedCase>(
+  cases: C[],
+  options: { rounds: number; seconds: number; connections: number; prepare?: (c: C) => C },
+): Promise<Row<C>[]> {
+  const runs = new Map<C, BenchResult[]>(cases.map((c) => [c, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const bench of cases) {
+      const result = await measure(options.prepare ? options.prepare(bench) : bench, options);
+      runs.get(bench)!.push(result);
+      // deno-lint-ignore no-console
+      console.error(
+        `round ${round + 1}/${options.rounds} ${bench.group} | ${bench.name}: ` +
+          `${Math.round(result.rps)} req/s, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`,
+      );
+    }
+  }
+  return cases.map((bench) => {
+    const all = runs.get(bench)!;
+    const result = median(all);
+    const rps = all.map((r) => r.rps);
+    return { bench, result, spread: (Math.max(...rps) - Math.min(...rps)) / result.rps };
+  });
+}
+
+const ratio = (n?: number) => (n === undefined || !Number.isFinite(n) ? "" : n.toFixed(2) + "×");
+
+/** The markdown table of `group`'s rows, with ratios against its `anchor` case. */
+export function groupTable<C extends GroupedCase>(
+  rows: Row<C>[],
+  group: string,
+  anchor: string,
+): string {
+  const mine = rows.filter((r) => r.bench.group === group);
+  const base = mine.find((r) => r.bench.name === anchor)?.result;
+  return [
+    `### ${group} (anchor: ${anchor})`,
+    "",
+    "| case | req/s | vs anchor | p50 / p99 ms | RSS MiB | µs CPU/req | CPU/req vs anchor | " +
+    "req/s spread | errors |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ...mine.map(({ result: r, spread }) =>
+      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en")} | ${
+        ratio(base && r.rps / base.rps)
+      } | ` +
+      `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ` +
+      `${r.cpuUsPerRequest.toFixed(1)} | ` +
+      `${ratio(base && r.cpuUsPerRequest / base.cpuUsPerRequest)} | ` +
+      `±${(spread * 50).toFixed(0)}% | ${r.errors} |`
+    ),
+  ].join("\n");
+}

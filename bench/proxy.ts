@@ -9,7 +9,7 @@
 // by req/s. Needs wrk and nginx (Debian packages); a case whose program is missing is skipped.
 // Run by hand, not in CI. Writes bench/results/proxy.md.
 
-import { benchArgs, type BenchCase, type BenchResult, has, measure, median } from "./_load.ts";
+import { benchArgs, type BenchCase, groupTable, has, measureRounds, type Row } from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const anchors = `${root}bench/anchors`;
@@ -129,51 +129,17 @@ const selected = only
   : cases;
 const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 const loadBefore = load();
-const runs = new Map<ProxyCase, BenchResult[]>(selected.map((c) => [c, []]));
+let rows: Row<ProxyCase>[];
 try {
-  for (let round = 0; round < rounds; round++) {
-    for (const bench of selected) {
-      const result = await measure(prepare(bench), { seconds, connections });
-      runs.get(bench)!.push(result);
-      console.error(
-        `round ${round + 1}/${rounds} ${bench.group} | ${bench.name}: ` +
-          `${Math.round(result.rps)} req/s, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`,
-      );
-    }
-  }
+  rows = await measureRounds(selected, { rounds, seconds, connections, prepare });
 } finally {
   await Deno.remove(staticDir, { recursive: true }).catch(() => {});
 }
 const loadAfter = load();
-
-const x = (n?: number) => (n === undefined || !Number.isFinite(n) ? "" : n.toFixed(2) + "×");
 const groups = [...new Set(selected.map((c) => c.group))];
-const tables = groups.map((group) => {
-  const anchor = anchorOf(group.endsWith("2 workers") ? 2 : 1);
-  const rows = selected.filter((c) => c.group === group).map((c) => {
-    const all = runs.get(c)!;
-    const result = median(all);
-    const rps = all.map((r) => r.rps);
-    return { result, spread: (Math.max(...rps) - Math.min(...rps)) / result.rps };
-  });
-  const base = rows.find((r) => r.result.name === anchor)?.result;
-  return [
-    `### ${group} (anchor: ${anchor})`,
-    "",
-    "| case | req/s | vs anchor | p50 / p99 ms | RSS MiB | µs CPU/req | CPU/req vs anchor | req/s spread | errors |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|",
-    ...rows.map(({ result: r, spread }) =>
-      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en")} | ${
-        x(base && r.rps / base.rps)
-      } | ` +
-      `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ` +
-      `${r.cpuUsPerRequest.toFixed(1)} | ${
-        x(base && r.cpuUsPerRequest / base.cpuUsPerRequest)
-      } | ` +
-      `±${(spread * 50).toFixed(0)}% | ${r.errors} |`
-    ),
-  ].join("\n");
-});
+const tables = groups.map((group) =>
+  groupTable(rows, group, anchorOf(group.endsWith("2 workers") ? 2 : 1))
+);
 
 const sh = (command: string) => {
   try {

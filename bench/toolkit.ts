@@ -21,7 +21,7 @@
 // and for the anchors nginx, gunicorn and python3-werkzeug (Debian packages); a case whose
 // program is missing is skipped. Run by hand, not in CI. Writes bench/results/toolkit.md.
 
-import { benchArgs, type BenchCase, type BenchResult, has, measure, median } from "./_load.ts";
+import { benchArgs, type BenchCase, groupTable, has, measureRounds, type Row } from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const anchors = `${root}bench/anchors`;
@@ -264,35 +264,16 @@ const selected = only
 
 const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 const loadBefore = load();
-const runs = new Map<ToolkitCase, BenchResult[]>(selected.map((c) => [c, []]));
+let measured: Row<ToolkitCase>[];
 try {
-  for (let round = 0; round < rounds; round++) {
-    for (const bench of selected) {
-      const result = await measure(prepare(bench), { seconds, connections });
-      runs.get(bench)!.push(result);
-      console.error(
-        `round ${round + 1}/${rounds} ${bench.group} | ${bench.name}: ` +
-          `${Math.round(result.rps)} req/s, ${result.cpuUsPerRequest.toFixed(1)} µs CPU/req`,
-      );
-    }
-  }
+  measured = await measureRounds(selected, { rounds, seconds, connections, prepare });
 } finally {
   await Deno.remove(staticDir, { recursive: true }).catch(() => {});
 }
 const loadAfter = load();
 
-interface Row {
-  bench: ToolkitCase;
-  result: BenchResult;
-  /** (max − min) / median of the rounds' req/s. */
-  spread: number;
-}
-const rows: Row[] = selected.map((bench) => {
-  const all = runs.get(bench)!;
-  const result = median(all);
-  const rps = all.map((r) => r.rps);
-  const spread = (Math.max(...rps) - Math.min(...rps)) / result.rps;
-  // wrk counts every 4xx as an error: a 404 row's errors are what is left beyond the 404s.
+// wrk counts every 4xx as an error: a 404 row's errors are what is left beyond the 404s.
+const rows = measured.map(({ bench, result, spread }) => {
   const errors = bench.status >= 400 ? Math.max(0, result.errors - result.requests) : result.errors;
   return { bench, result: { ...result, errors }, spread };
 });
@@ -300,25 +281,6 @@ const rows: Row[] = selected.map((bench) => {
 const x = (n?: number) => (n === undefined || !Number.isFinite(n) ? "" : n.toFixed(2) + "×");
 const find = (group: string, name: string) =>
   rows.find((r) => r.bench.group === group && r.bench.name === name)?.result;
-
-function groupTable(group: string): string {
-  const anchor = ANCHOR[group];
-  const base = find(group, anchor);
-  const lines = rows.filter((r) => r.bench.group === group).map(({ result: r, spread }) =>
-    `| ${r.name} | ${Math.round(r.rps).toLocaleString("en")} | ${x(base && r.rps / base.rps)} | ` +
-    `${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ` +
-    `${r.cpuUsPerRequest.toFixed(1)} | ${x(base && r.cpuUsPerRequest / base.cpuUsPerRequest)} | ` +
-    `±${(spread * 50).toFixed(0)}% | ${r.errors} |`
-  );
-  return [
-    `### ${group} (anchor: ${anchor})`,
-    "",
-    `| case | req/s | vs anchor | p50 / p99 ms | RSS MiB | µs CPU/req | CPU/req vs anchor | ` +
-    "req/s spread | errors |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|",
-    ...lines,
-  ].join("\n");
-}
 
 const groups = [...new Set(rows.map((r) => r.bench.group))];
 
@@ -405,7 +367,7 @@ read in one synchronous call, larger ones streamed in 64 KiB reads), nginx's sta
 under gunicorn -w1, and raw \`Deno.serve\` + \`Deno.readFile\` per request (no validators at all).
 The 304 rows send \`If-None-Match\` with the ETag the server itself gave.
 
-${groups.map(groupTable).join("\n\n")}
+${groups.map((group) => groupTable(rows, group, ANCHOR[group])).join("\n\n")}
 
 Command: \`${command}\`
 

@@ -167,7 +167,7 @@ Deno.test("ngw2f proxy: a reload under load loses no request", async () => {
       }
     }
   };
-  const loaders = Array.from({ length: 8 }, load);
+  const loaders = Array.from({ length: 4 }, load);
   await new Promise((resolve) => setTimeout(resolve, 500));
   proxy.cli.child.kill("SIGHUP");
   await proxy.cli.waitFor("Reload done: generation 2 serving");

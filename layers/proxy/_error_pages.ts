@@ -1,30 +1,11 @@
 // The proxy's built-in error and redirect pages, nginx's shape. Private to the proxy pipeline.
 
-import { STATUS_TEXT } from "../toolkit/mod.ts";
+import { errorPage, serverSignature } from "./http/mod.ts";
 import type { Reply } from "./types.ts";
 
-const encoder = new TextEncoder();
-const cache = new Map<string, Uint8Array>();
-
-/** The reason phrase of `status` (`"Unknown"` for codes without one). */
-export function reason(status: number): string {
-  return (STATUS_TEXT as Record<number, string>)[status] ?? "Unknown";
-}
-
-/** nginx's page for an error or redirect status: a title, a heading and the server's name. */
+/** nginx's page for an error or redirect status, signed as `server_tokens` says. */
 export function builtinPage(status: number, serverTokens: boolean): Uint8Array {
-  const key = `${status}:${serverTokens}`;
-  let page = cache.get(key);
-  if (page === undefined) {
-    const title = `${status} ${reason(status)}`;
-    const server = serverTokens ? "ngw2f/0.1.0" : "ngw2f";
-    page = encoder.encode(
-      `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n` +
-        `<hr><center>${server}</center>\r\n</body>\r\n</html>\r\n`,
-    );
-    cache.set(key, page);
-  }
-  return page;
+  return errorPage(status, serverSignature(serverTokens));
 }
 
 /** Statuses whose built-in answer has no page (nginx sends none for them either). */

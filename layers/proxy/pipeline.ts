@@ -12,6 +12,7 @@
 import type { Logger } from "../gateway/mod.ts";
 import { IpRanges } from "../toolkit/mod.ts";
 import { builtinReply, redirectReply } from "./_error_pages.ts";
+import { serverSignature } from "./http/mod.ts";
 import { applyHeaders } from "./_finish.ts";
 import { startWalk, variable, type Walk } from "./_variables.ts";
 import { checkBasicAuth, Htpasswd } from "./auth/mod.ts";
@@ -69,11 +70,6 @@ export interface Pipeline {
   /** Publishes this worker's connection counters to the others (call it now and then). */
   publish(): void;
 }
-
-/** The Server header with `server_tokens` on. */
-export const SERVER_FULL = "ngw2f/0.1.0";
-/** The Server header with `server_tokens = false`. */
-export const SERVER_NAME = "ngw2f";
 
 /** How many internal redirects (rewrite last, try_files, error_page) one request may take. */
 const MAX_REDIRECTS = 10;
@@ -356,7 +352,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     }
     if (settings.gzip) reply = compressReply(ex.head, reply, settings, { cache: compressed });
     if (settings.serverTokens !== (listenTokens.get(ex.listen) ?? true)) {
-      reply.server = settings.serverTokens ? SERVER_FULL : SERVER_NAME;
+      reply.server = serverSignature(settings.serverTokens);
     }
     state.reply = reply;
     return reply;

@@ -10,8 +10,8 @@
 import { bindUnix, parseBind } from "../gateway/mod.ts";
 import type { ProgramContext, RunningProgram, WorkerStats } from "../master/mod.ts";
 import type { ProxyConfig } from "./config/types.ts";
-import { type CoreServer, serveListener } from "./http/mod.ts";
-import { createPipeline, SERVER_FULL, SERVER_NAME } from "./pipeline.ts";
+import { type CoreServer, serveListener, serverSignature } from "./http/mod.ts";
+import { createPipeline } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
 
 /** How often a worker publishes its connection counters for the others' status pages. */
@@ -74,7 +74,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       idleTimeout: settings.keepaliveTimeout * 1000,
       bodyTimeout: settings.clientBodyTimeout * 1000,
       maxConnections: config.workerConnections,
-      serverHeader: settings.serverTokens ? SERVER_FULL : SERVER_NAME,
+      serverHeader: serverSignature(settings.serverTokens),
       log: errorLog,
     }));
   }

@@ -50,3 +50,4 @@ export {
   type TemplateKind,
   templateProblem,
 } from "./template.ts";
+export { defaultSettings } from "./_settings.ts";

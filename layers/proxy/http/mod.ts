@@ -38,3 +38,4 @@ export type {
   RequestHead,
 } from "../types.ts";
 export type { Logger } from "../../gateway/mod.ts";
+export { errorPage, reasonPhrase, SERVER_FULL, SERVER_NAME, serverSignature } from "./pages.ts";

@@ -10,7 +10,7 @@
 import type { Reply } from "../types.ts";
 import { Connection } from "./_connection.ts";
 import { type ConnectionHost, Phase } from "./_host.ts";
-import { errorPage } from "./_pages.ts";
+import { errorPage } from "./pages.ts";
 import { type CoreOptions, resolveCoreOptions, type ResolvedCoreOptions } from "./options.ts";
 
 /** nginx stub_status's counters for one listener. */

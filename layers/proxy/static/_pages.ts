@@ -1,24 +1,11 @@
 // Private to the static file engine: the replies it builds itself (a slash redirect, a 416 with
 // its Content-Range), with nginx's page shape.
 
+import { errorPage, serverSignature } from "../http/pages.ts";
 import type { Reply } from "../types.ts";
 
-const encoder = new TextEncoder();
-const pages = new Map<string, Uint8Array>();
-
-function page(title: string, serverTokens: boolean): Uint8Array {
-  const key = serverTokens ? title : `${title}\0`;
-  let bytes = pages.get(key);
-  if (bytes === undefined) {
-    const server = serverTokens ? "ngw2f/0.1.0" : "ngw2f";
-    bytes = encoder.encode(
-      `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n` +
-        `<center><h1>${title}</h1></center>\r\n<hr><center>${server}</center>\r\n` +
-        `</body>\r\n</html>\r\n`,
-    );
-    pages.set(key, bytes);
-  }
-  return bytes;
+function page(status: number, serverTokens: boolean): Uint8Array {
+  return errorPage(status, serverSignature(serverTokens));
 }
 
 /**
@@ -35,7 +22,7 @@ export function slashRedirect(uri: string, query: string, serverTokens: boolean)
   return {
     status: 301,
     headers: ["Content-Type", "text/html", "Location", location],
-    body: page("301 Moved Permanently", serverTokens),
+    body: page(301, serverTokens),
   };
 }
 
@@ -44,6 +31,6 @@ export function rangeNotSatisfiable(size: number, serverTokens: boolean): Reply 
   return {
     status: 416,
     headers: ["Content-Type", "text/html", "Content-Range", `bytes */${size}`],
-    body: page("416 Requested Range Not Satisfiable", serverTokens),
+    body: page(416, serverTokens),
   };
 }

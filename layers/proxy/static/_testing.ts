@@ -1,46 +1,13 @@
 // Private to the static file engine's tests and bench: settings with nginx's defaults, a fake
 // exchange, and a reader for any reply body.
 
+import { defaultSettings } from "../config/mod.ts";
 import type { Settings } from "../config/types.ts";
 import type { ErrorStatus, Exchange, FileRange, Reply } from "../types.ts";
 
 /** Settings with the defaults the config layer fills in, overridden by `overrides`. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return {
-    root: null,
-    alias: null,
-    index: ["index.html"],
-    tryFiles: null,
-    autoindex: false,
-    autoindexFormat: "html",
-    return: null,
-    rewrites: [],
-    addHeaders: [],
-    expires: { kind: "off" },
-    defaultType: "application/octet-stream",
-    charset: "utf-8",
-    types: {},
-    errorPages: [],
-    clientMaxBodySize: 1 << 20,
-    access: [],
-    authBasic: null,
-    gzip: false,
-    gzipTypes: [],
-    gzipMinLength: 20,
-    gzipStatic: false,
-    etag: true,
-    ifModifiedSince: "exact",
-    keepaliveTimeout: 75,
-    clientHeaderTimeout: 60,
-    clientBodyTimeout: 60,
-    serverTokens: true,
-    accessLog: [],
-    disableSymlinks: "if_outside_root",
-    hiddenFiles: false,
-    stubStatus: false,
-    metrics: false,
-    ...overrides,
-  };
+  return { ...defaultSettings(), accessLog: [], ...overrides };
 }
 
 /** An exchange for `target` with `headers` (lower-case names), as the core would hand it. */
