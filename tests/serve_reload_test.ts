@@ -111,8 +111,9 @@ for (const workerClass of ["thread", "process"] as const) {
 
 // The default core (Deno.serve) cannot close its listener apart from its connections: a
 // reload may close a connection accepted in the last instant before its request was read.
-// Measured here: a handful per reload at ~5k new connections/s. It must keep serving, and
-// nothing but such closes may fail.
+// Measured here: 0-5 per reload at ~5k new connections/s. Each of the 8 clients has one
+// connection at a time, so a reload can close at most one per client while the old listener
+// drains: at most 8. It must keep serving, and nothing but such closes may fail.
 Deno.test("ngw2f serve (Deno.serve core): HUP under load keeps serving; only just-accepted connections may close", async () => {
   await using cli = await startCli(["serve", "-w", "2", "-b", "127.0.0.1:0", APP]);
   const result = await loadAcrossReloads(cli, 1);
@@ -120,10 +121,8 @@ Deno.test("ngw2f serve (Deno.serve core): HUP under load keeps serving; only jus
     !/connection closed before message completed/.test(e)
   );
   assert.deepEqual(unexpected, []);
-  assert.ok(
-    result.errors.length * 1000 < result.ok,
-    `${result.errors.length} of ${result.ok} failed`,
-  );
+  assert.ok(result.errors.length <= 8, `${result.errors.length} of ${result.ok} failed`);
+  assert.ok(result.ok > 100, `only ${result.ok} requests went through`);
   assert.ok(result.generations.size >= 4, `instances seen: ${[...result.generations]}`);
   assert.equal(await cli.stop("SIGTERM"), 0);
 });
