@@ -42,6 +42,7 @@ async function site(toml: string, files: Record<string, string> = {}) {
       serverPort: 8080,
       scheme: "http",
       start: 0,
+      body: null,
     };
     const reply: Reply = await pipeline.handle(exchange);
     const header = (name: string) => {

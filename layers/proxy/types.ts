@@ -42,6 +42,30 @@ export function headerOf(head: RequestHead, name: string): string | null {
   return null;
 }
 
+/**
+ * A body read chunk by chunk: a request body from the client (framing removed), or an
+ * upstream's response body. Memory stays constant: each chunk is a view of a reused buffer.
+ */
+export interface BodySource {
+  /** The body's length in bytes; -1 when unknown (chunked, or until the connection closes). */
+  readonly length: number;
+  /**
+   * The next chunk (never empty), or `null` at the end. A chunk is valid until the next call.
+   * Throws when the body is broken (a timeout, a framing error, the peer left).
+   */
+  read(): Promise<Uint8Array | null>;
+  /** Gives up on the rest: the connection it comes from is not reused. Idempotent. */
+  cancel(): void;
+}
+
+/** A connection handed over after a `101 Switching Protocols` head went out (WebSockets). */
+export interface Tunnel {
+  /** The client's socket; the tunnel owns it from now on and must close it. */
+  conn: Deno.Conn;
+  /** Bytes the client sent after its request head that the core had already read. */
+  early: Uint8Array;
+}
+
 /** One request as a handler sees it: the head and where it came from. */
 export interface Exchange {
   /** The parsed head. */
@@ -58,6 +82,12 @@ export interface Exchange {
   scheme: "http" | "https";
   /** `performance.now()` when the head was complete. */
   start: number;
+  /**
+   * The request body (`null` when the head declares none). Read it or not: what the handler
+   * leaves unread is skipped after the reply. A client that sent `Expect: 100-continue` gets
+   * its `100 Continue` on the first read.
+   */
+  body: BodySource | null;
 }
 
 /** A byte range of an open file; the core closes `file` once the range is sent (or on error). */
@@ -77,6 +107,8 @@ export type ReplyBody =
   /** Parts sent one after the other (multipart/byteranges: heads as bytes, ranges of a file). */
   | (Uint8Array | FileRange)[]
   | ReadableStream<Uint8Array>
+  /** Streamed chunk by chunk (an upstream's body): Content-Length when known, else chunked. */
+  | BodySource
   | null;
 
 /**
@@ -96,6 +128,11 @@ export interface Reply {
   close?: boolean;
   /** This reply's `Server` value instead of the core's (`server_tokens` set per location). */
   server?: string;
+  /**
+   * With status 101: called once the head is sent, with the client's connection, which the
+   * core no longer reads, writes, times out or closes. The exchange ends when it settles.
+   */
+  upgrade?: (tunnel: Tunnel) => Promise<void>;
 }
 
 /** Answers one exchange. A throw becomes a 500 (logged); it never kills the connection loop. */

@@ -1,6 +1,7 @@
-// Skipping a request body the handler does not read: Content-Length counted down, chunked
-// framing followed byte by byte (strict CRLF, as a lenient chunk parser smuggles requests).
-// Private to the HTTP core.
+// The framing of an HTTP/1.1 body: Content-Length counted down, chunked framing followed byte
+// by byte (strict CRLF, as a lenient chunk parser smuggles requests). The core skips unread
+// request bodies with it and reads request bodies for handlers; the upstream client reads
+// response bodies with it. Private to the proxy layer.
 
 const CR = 13;
 const LF = 10;
@@ -55,6 +56,34 @@ export class BodySkipper {
         this.remaining -= n;
         if (this.remaining === 0) this.#step = this.#chunked ? Step.DataCr : Step.Done;
         continue;
+      }
+      this.#framing(buf[i++]);
+    }
+    return i - start;
+  }
+
+  /** Where the data found by the last {@linkcode BodySkipper.take} starts in its buffer. */
+  dataStart = 0;
+  /** How many data bytes the last {@linkcode BodySkipper.take} found (0: none yet). */
+  dataLength = 0;
+
+  /**
+   * Consumes framing from `buf[start, end)` up to and including the next run of data bytes,
+   * which it reports in `dataStart`/`dataLength` (0 when `end` came first). Returns how many
+   * bytes it consumed; call again with the rest. Throws a `SyntaxError` on broken framing.
+   */
+  take(buf: Uint8Array, start: number, end: number): number {
+    let i = start;
+    this.dataLength = 0;
+    while (i < end && this.#step !== Step.Done) {
+      if (this.#step === Step.Data) {
+        const n = Math.min(this.remaining, end - i);
+        this.dataStart = i;
+        this.dataLength = n;
+        i += n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.#step = this.#chunked ? Step.DataCr : Step.Done;
+        break;
       }
       this.#framing(buf[i++]);
     }

@@ -2,7 +2,7 @@
 // with nginx's header, idle, body and send deadlines checked by the core's watchdog. Private to
 // the HTTP core.
 
-import type { Completed, Exchange, Reply, RequestHead } from "../types.ts";
+import type { BodySource, Completed, Exchange, Reply, RequestHead } from "../types.ts";
 import { headerOf } from "../types.ts";
 import { BodySkipper } from "./_body.ts";
 import { Output } from "./_output.ts";
@@ -16,6 +16,9 @@ const LF = 10;
 const TIME_ORIGIN = performance.timeOrigin;
 /** Past this much unread request body, the connection is closed instead of read to its end. */
 const DISCARD_LIMIT = 1024 * 1024;
+/** The read buffer's size while a handler reads a request body. */
+const BODY_BUFFER = 64 * 1024;
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
 /** A client connection and its request loop. */
 export class Connection {
@@ -40,6 +43,8 @@ export class Connection {
   /** Set by drain: finish the exchange in progress, then close. */
   closing = false;
   closed = false;
+  /** Set once the socket went to an upgrade's tunnel: drain cuts it, nothing else touches it. */
+  tunneled = false;
 
   constructor(conn: Deno.Conn, host: ConnectionHost) {
     this.conn = conn;
@@ -157,6 +162,12 @@ export class Connection {
       const host = this.#host;
       const start = performance.now();
       host.clock = TIME_ORIGIN + start;
+      const received = this.#read - (this.#end - this.#start);
+      let body: RequestBody | null = null;
+      if (head.contentLength !== 0) {
+        this.#body.begin(head.contentLength);
+        body = new RequestBody(this, head);
+      }
       const exchange: Exchange = {
         head,
         remoteAddr: this.#remoteAddr,
@@ -165,6 +176,7 @@ export class Connection {
         serverPort: host.serverPort,
         scheme: options.scheme,
         start,
+        body,
       };
       let answer: Reply | Promise<Reply>;
       try {
@@ -176,7 +188,10 @@ export class Connection {
 
       // The hot path: a reply handed back synchronously, bytes or nothing for a body, no
       // request body — built into the output buffer and sent with one awaited write, here.
-      if (head.contentLength === 0 && !(answer instanceof Promise) && validReply(answer)) {
+      if (
+        head.contentLength === 0 && !(answer instanceof Promise) && validReply(answer) &&
+        answer.upgrade === undefined
+      ) {
         const keepAlive = head.keepAlive && answer.close !== true && options.idleTimeout > 0 &&
           !host.draining && !this.closing;
         const out = this.#out;
@@ -202,7 +217,7 @@ export class Connection {
           continue;
         }
       }
-      const keepAlive = await this.#exchange(exchange, headLength, answer);
+      const keepAlive = await this.#exchange(exchange, headLength, received, body, answer);
       if (!keepAlive || this.closing) return;
     }
   }
@@ -298,6 +313,8 @@ export class Connection {
   async #exchange(
     exchange: Exchange,
     headLength: number,
+    before: number,
+    body: RequestBody | null,
     answer: Reply | Promise<Reply>,
   ): Promise<boolean> {
     const host = this.#host;
@@ -314,13 +331,14 @@ export class Connection {
     let keepAlive = head.keepAlive && reply.close !== true && options.idleTimeout > 0 &&
       !host.draining && !this.closing;
 
-    // The request body: what is buffered is dropped now, the rest read while the reply goes out.
-    const before = this.#read - (this.#end - this.#start);
+    // The request body: what the handler left unread and is buffered is dropped now, the rest
+    // read while the reply goes out (after a read the handler may still have in flight).
     let bodyLeft = false;
     let skipping: Promise<boolean> | null = null;
-    if (head.contentLength !== 0) {
-      this.#body.begin(head.contentLength);
+    if (body !== null) {
+      const broken = await body.release();
       try {
+        if (broken) throw new Error("The request body is broken");
         this.#start += this.#body.consume(this.#buf, this.#start, this.#end);
         if (!this.#body.done) {
           bodyLeft = true;
@@ -356,6 +374,9 @@ export class Connection {
       sent.error = error;
       reply = { status: 500, headers: [], body: null };
     }
+    if (reply.status === 101 && reply.upgrade && !sent.error) {
+      return await this.#upgrade(exchange, reply.upgrade, headLength, sent);
+    }
     keepAlive = sent.keepAlive;
     if (skipping !== null) {
       if (sent.error) this.close();
@@ -374,6 +395,77 @@ export class Connection {
     }
     if (!keepAlive && !sent.error) await this.#linger(bodyLeft);
     return keepAlive;
+  }
+
+  /** Hands the socket to an upgrade (101) and waits for the tunnel to end; never keeps it. */
+  async #upgrade(
+    exchange: Exchange,
+    upgrade: NonNullable<Reply["upgrade"]>,
+    headLength: number,
+    sent: { bytes: number; bodyBytes: number },
+  ): Promise<boolean> {
+    const early = this.#buf.slice(this.#start, this.#end);
+    this.#start = this.#end = 0;
+    this.readDeadline = 0;
+    this.tunneled = true;
+    let error: Error | undefined;
+    try {
+      await upgrade({ conn: this.conn, early });
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      if (!isDisconnect(error)) {
+        this.#host.options.log.warn(`A tunnel from ${this.#remoteAddr} failed: ${error}`);
+      }
+    }
+    if (this.#host.options.onCompleted) {
+      this.#completed(exchange, 101, sent.bytes, sent.bodyBytes, headLength + early.length, error);
+    }
+    return false;
+  }
+
+  /** Reads the next request-body bytes into the buffer, under the body timeout. */
+  async fillBody(): Promise<void> {
+    const host = this.#host;
+    if (this.#buf.length < BODY_BUFFER && this.#start === this.#end) {
+      this.#buf = new Uint8Array(BODY_BUFFER);
+      this.#start = this.#end = 0;
+    }
+    this.readDeadline = host.clock + host.options.bodyTimeout;
+    this.readAction = Deadline.Close;
+    try {
+      await this.#fill();
+    } finally {
+      this.readDeadline = 0;
+    }
+    if (this.#eof) {
+      throw new Deno.errors.UnexpectedEof("The client closed before sending its whole body");
+    }
+  }
+
+  /**
+   * The next run of request-body data already buffered, consumed (a view of the buffer), or
+   * `null` when more must be read first; `undefined` once the body is complete.
+   */
+  takeBody(): Uint8Array | null | undefined {
+    const body = this.#body;
+    while (!body.done) {
+      if (this.#start === this.#end) return null;
+      this.#start += body.take(this.#buf, this.#start, this.#end);
+      if (body.dataLength > 0) {
+        return this.#buf.subarray(body.dataStart, body.dataStart + body.dataLength);
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether request bytes past the head are already buffered. */
+  bodyBuffered(): boolean {
+    return this.#start !== this.#end;
+  }
+
+  /** Writes `100 Continue` (before the first body read of a client that asked for it). */
+  async sendContinue(): Promise<void> {
+    await this.#out.write(CONTINUE);
   }
 
   /** Reads and drops the rest of the body, each read under the body timeout. */
@@ -427,6 +519,7 @@ export class Connection {
         serverPort: host.serverPort,
         scheme: host.options.scheme,
         start: performance.now(),
+        body: null,
       };
       this.#completed(exchange, reply.status, sent.bytes, sent.bodyBytes, headLength, sent.error);
     }
@@ -475,5 +568,71 @@ export class Connection {
       this.#start = this.#end = 0;
       await this.#fill();
     }
+  }
+}
+
+/**
+ * A request body as its handler reads it: de-chunked data straight from the connection's
+ * buffer, each read under the body timeout, `100 Continue` sent first when the client asked.
+ */
+class RequestBody implements BodySource {
+  readonly length: number;
+  #connection: Connection;
+  #continue: boolean;
+  #pending: Promise<Uint8Array | null> | null = null;
+  #cancelled = false;
+  #broken = false;
+  #released = false;
+
+  constructor(connection: Connection, head: RequestHead) {
+    this.#connection = connection;
+    this.length = head.contentLength;
+    this.#continue = head.version === "1.1" &&
+      headerOf(head, "expect")?.toLowerCase() === "100-continue";
+  }
+
+  read(): Promise<Uint8Array | null> {
+    if (this.#released || this.#cancelled) {
+      return Promise.reject(new Deno.errors.BadResource("The request body was released"));
+    }
+    if (this.#pending) return Promise.reject(new Error("A body read is already in progress"));
+    const pending = this.#next();
+    this.#pending = pending;
+    return pending.finally(() => {
+      if (this.#pending === pending) this.#pending = null;
+    });
+  }
+
+  async #next(): Promise<Uint8Array | null> {
+    const connection = this.#connection;
+    try {
+      if (this.#continue) {
+        this.#continue = false;
+        if (!connection.bodyBuffered()) await connection.sendContinue();
+      }
+      while (true) {
+        const data = connection.takeBody();
+        if (data === undefined) return null;
+        if (data !== null) return data;
+        await connection.fillBody();
+      }
+    } catch (error) {
+      this.#broken = true;
+      throw error;
+    }
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+  }
+
+  /**
+   * The exchange is over for the handler: waits for a read still in flight; returns whether
+   * the body broke (framing, timeout, the client left) so the core closes the connection.
+   */
+  async release(): Promise<boolean> {
+    this.#released = true;
+    if (this.#pending) await this.#pending.catch(() => {});
+    return this.#broken;
   }
 }

@@ -3,7 +3,7 @@
 // Private to the HTTP core.
 
 import { STATUS_TEXT } from "../../gateway/mod.ts";
-import type { FileRange, Reply, ReplyBody } from "../types.ts";
+import type { BodySource, FileRange, Reply, ReplyBody } from "../types.ts";
 import type { Output } from "./_output.ts";
 
 /** What writing a reply did. */
@@ -41,6 +41,11 @@ export function validReply(reply: Reply): boolean {
     status <= 999 && Array.isArray(reply.headers);
 }
 
+/** Whether `body` is a {@linkcode BodySource} (not a file range). */
+function isSource(body: BodySource | FileRange): body is BodySource {
+  return typeof (body as BodySource).read === "function";
+}
+
 /** The body's length, or -1 for a stream. */
 function bodyLength(body: ReplyBody): number {
   if (body === null) return 0;
@@ -61,6 +66,8 @@ export function releaseBody(body: ReplyBody): void {
     for (const part of body) if (!(part instanceof Uint8Array)) closeFile(part);
   } else if (body instanceof ReadableStream) {
     if (!body.locked) body.cancel().catch(() => {});
+  } else if (isSource(body)) {
+    body.cancel();
   } else {
     closeFile(body);
   }
@@ -91,6 +98,8 @@ function headText(
   text += reply.server === undefined
     ? fixed
     : fixed.slice(0, fixed.indexOf("\r\n") + 2) + `Server: ${reply.server}\r\n`;
+  // A switch of protocols carries its own Connection and Upgrade fields.
+  if (reply.status === 101) return text + "\r\n";
   if (length >= 0) text += "Content-Length: " + length + "\r\n";
   else if (chunked) text += "Transfer-Encoding: chunked\r\n";
   return text + (keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
@@ -233,6 +242,8 @@ export async function sendReply(
         }
       } else if (body instanceof ReadableStream) {
         await pipeStream(out, body, chunked);
+      } else if (isSource(body)) {
+        await pipeSource(out, body, chunked);
       } else {
         const wait = out.appendFile(body.file, body.offset, body.length);
         if (wait) await wait;
@@ -290,5 +301,39 @@ async function pipeStream(
     throw error;
   } finally {
     reader.releaseLock();
+  }
+}
+
+/**
+ * Sends a {@linkcode BodySource}'s chunks as they come, each flushed at once (an event stream
+ * is not held back): as they are under a Content-Length, chunk-framed on 1.1, raw on 1.0. A
+ * source that ends short of (or runs past) its declared length breaks the reply.
+ */
+async function pipeSource(out: Output, source: BodySource, chunked: boolean): Promise<void> {
+  let left = source.length;
+  while (true) {
+    const chunk = await source.read();
+    if (chunk === null) break;
+    if (chunk.length === 0) continue;
+    if (left >= 0) {
+      if (chunk.length > left) throw new RangeError("The body is longer than its Content-Length");
+      left -= chunk.length;
+    }
+    let wait: Promise<void> | undefined;
+    if (chunked) {
+      wait = out.appendText(chunk.length.toString(16) + "\r\n");
+      if (wait) await wait;
+      wait = out.append(chunk);
+      if (wait) await wait;
+      wait = out.appendText("\r\n");
+    } else wait = out.append(chunk);
+    if (wait) await wait;
+    // The whole declared body is here: it goes out with the last chunk, not on its own.
+    if (left !== 0) await out.flush();
+  }
+  if (left > 0) throw new Deno.errors.UnexpectedEof("The body ended short of its Content-Length");
+  if (chunked) {
+    const wait = out.appendText("0\r\n\r\n");
+    if (wait) await wait;
   }
 }

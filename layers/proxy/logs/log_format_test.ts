@@ -25,6 +25,7 @@ function done(head: Partial<RequestHead> = {}, more: Partial<Completed> = {}): C
       serverPort: 8080,
       scheme: "http",
       start: 1000,
+      body: null,
     },
     status: 200,
     bytesSent: 321,

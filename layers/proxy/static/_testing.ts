@@ -37,6 +37,7 @@ export function testExchange(
     serverPort: 8080,
     scheme: "http",
     start: performance.now(),
+    body: null,
   };
 }
 
@@ -60,7 +61,9 @@ export function bodyBytes(reply: Reply): Uint8Array {
   const body = reply.body;
   if (body === null) return new Uint8Array(0);
   if (body instanceof Uint8Array) return body;
-  if (body instanceof ReadableStream) throw new Error("Cannot read body: a stream");
+  if (body instanceof ReadableStream || "read" in body) {
+    throw new Error("Cannot read body: a stream");
+  }
   const parts = Array.isArray(body) ? body : [body];
   const chunks = parts.map((part) => part instanceof Uint8Array ? part : readRange(part));
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
