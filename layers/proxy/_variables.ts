@@ -36,7 +36,14 @@ export function variable(walk: Walk, name: string): string {
     case "server_name":
       return walk.server.serverNames[0] ?? "";
     case "remote_addr":
+    case "binary_remote_addr":
       return ex.remoteAddr;
+    case "msec":
+      return (Date.now() / 1000).toFixed(3);
+    case "proxy_add_x_forwarded_for": {
+      const forwarded = headerOf(head, "x-forwarded-for");
+      return forwarded ? `${forwarded}, ${ex.remoteAddr}` : ex.remoteAddr;
+    }
     case "remote_port":
       return String(ex.remotePort);
     case "scheme":

@@ -32,6 +32,7 @@ import {
   unknownKey,
 } from "./_values.ts";
 import type { LogFormat, Settings } from "./types.ts";
+import { PROXY_DIRECTIVES } from "./_proxy_settings.ts";
 
 /** Where a block sits: the top of the file, a `[[server]]`, a `[[server.location]]`. */
 export type Level = "http" | "server" | "location";
@@ -44,6 +45,10 @@ export interface Env {
   logFormats: Record<string, LogFormat>;
   /** The config text's locator. */
   source: Source;
+  /** The names of the `[limit_req_zone.*]` tables. */
+  limitReqZones: Set<string>;
+  /** The names of the `[limit_conn_zone.*]` tables. */
+  limitConnZones: Set<string>;
 }
 
 /** What a block sets, before inheritance (auth and allow/deny in halves). */
@@ -186,6 +191,8 @@ export const DIRECTIVES: Record<string, { levels: Level[]; read: Reader }> = {
   hidden_files: { levels: ALL, read: (v, at) => ({ hiddenFiles: expectBool(v, at) }) },
   stub_status: { levels: INNER, read: (v, at) => ({ stubStatus: expectBool(v, at) }) },
   metrics: { levels: INNER, read: (v, at) => ({ metrics: expectBool(v, at) }) },
+  status_page: { levels: INNER, read: (v, at) => ({ statusPage: expectBool(v, at) }) },
+  ...PROXY_DIRECTIVES,
 };
 
 /**
@@ -206,7 +213,16 @@ export function checkUserFile(
 }
 
 /** Keys whose value applies to the block that sets it only (nginx's rewrite-module rule). */
-const OWN_ONLY = new Set(["alias", "return", "rewrites", "tryFiles", "stubStatus", "metrics"]);
+const OWN_ONLY = new Set([
+  "alias",
+  "return",
+  "rewrites",
+  "tryFiles",
+  "stubStatus",
+  "metrics",
+  "statusPage",
+  "proxyPass",
+]);
 
 /** The settings nothing sets. */
 export function defaultSettings(): Settings {
@@ -243,6 +259,29 @@ export function defaultSettings(): Settings {
     hiddenFiles: false,
     stubStatus: false,
     metrics: false,
+    statusPage: false,
+    proxyPass: null,
+    proxySetHeaders: [],
+    proxyHideHeaders: [],
+    proxyPassHeaders: [],
+    proxyRedirect: "default",
+    proxyConnectTimeout: 60,
+    proxyReadTimeout: 60,
+    proxySendTimeout: 60,
+    proxyTimeout: 0,
+    proxyNextUpstream: ["error", "timeout"],
+    proxyNextUpstreamTries: 0,
+    proxyNextUpstreamTimeout: 0,
+    proxyBuffering: true,
+    proxyForwarded: true,
+    proxyHttpVersion: "1.1",
+    realIpFrom: [],
+    realIpHeader: "X-Forwarded-For",
+    realIpRecursive: false,
+    limitReq: [],
+    limitReqStatus: 503,
+    limitConn: [],
+    limitConnStatus: 503,
   };
 }
 

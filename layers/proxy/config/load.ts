@@ -22,9 +22,16 @@ import {
   expectSize,
   expectString,
   expectTable,
+  expectTime,
   isTable,
   unknownKey,
 } from "./_values.ts";
+import {
+  checkProxyReferences,
+  readLimitConnZones,
+  readLimitReqZones,
+  readUpstreams,
+} from "./_upstream.ts";
 import { checkTemplate } from "./_directives.ts";
 import type { ErrorLogLevel, LogFormat, ProxyConfig } from "./types.ts";
 
@@ -75,6 +82,10 @@ const MAIN_KEYS = [
   "open_file_cache_total",
   "log_format",
   "server",
+  "upstream",
+  "limit_req_zone",
+  "limit_conn_zone",
+  "worker_shutdown_timeout",
 ];
 const LEVELS: ErrorLogLevel[] = ["debug", "info", "notice", "warn", "error", "crit"];
 
@@ -216,7 +227,16 @@ export function parseProxyConfig(
     }
   }
   const logFormats = readLogFormats(doc.log_format, top.child("log_format"));
-  const env: Env = { prefix, logFormats, source };
+  const upstreams = readUpstreams(doc.upstream, top.child("upstream"), source);
+  const limitReqZones = readLimitReqZones(doc.limit_req_zone, top.child("limit_req_zone"));
+  const limitConnZones = readLimitConnZones(doc.limit_conn_zone, top.child("limit_conn_zone"));
+  const env: Env = {
+    prefix,
+    logFormats,
+    source,
+    limitReqZones: new Set(Object.keys(limitReqZones)),
+    limitConnZones: new Set(Object.keys(limitConnZones)),
+  };
   const http = readBlock(doc, top, "http", env, MAIN_KEYS);
   const serverTables = tables(doc.server, top.child("server"), "[[server]]");
   if (!serverTables.length) top.child("server").fail("expected at least one [[server]] table");
@@ -224,6 +244,7 @@ export function parseProxyConfig(
   const servers = serverTables.map(([table, at]) => readServer(table, at, env, http, inner));
   checkUserFile(http, [], inner, (path) => source.at(path));
   checkAddresses(servers, source);
+  checkProxyReferences(servers, upstreams, source);
   const cpuCount = options.cpuCount ?? navigator.hardwareConcurrency ?? 1;
   const workersAt = top.child("workers");
   const errorLog = (doc.error_log ?? "- notice") as unknown;
@@ -246,6 +267,12 @@ export function parseProxyConfig(
       top.child("open_file_cache_total"),
     ),
     servers,
+    upstreams,
+    limitReqZones,
+    limitConnZones,
+    workerShutdownTimeout: Math.round(
+      expectTime(doc.worker_shutdown_timeout ?? "30s", top.child("worker_shutdown_timeout")) * 1000,
+    ),
   };
 }
 

@@ -66,10 +66,18 @@ Deno.test("parseProxyConfig() rejects an unknown location key with a suggestion"
 });
 
 Deno.test("parseProxyConfig() rejects an unknown key without a guess when none is close", () => {
+  rejects(`${SERVER}fastcgi_pass = "127.0.0.1:9000"\n`, {
+    line: 3,
+    key: "server[1].fastcgi_pass",
+    why: /unknown key in a \[\[server\]\]$/,
+  });
+});
+
+Deno.test("parseProxyConfig() keeps proxy_pass to locations", () => {
   rejects(`${SERVER}proxy_pass = "http://app"\n`, {
     line: 3,
     key: "server[1].proxy_pass",
-    why: /unknown key in a \[\[server\]\]$/,
+    why: /cannot be set in a \[\[server\]\]; only in a \[\[server\.location\]\]$/,
   });
 });
 

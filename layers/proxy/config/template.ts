@@ -28,6 +28,12 @@ export const REQUEST_VARIABLES: readonly string[] = [
   "request_uri",
   "request_method",
   "server_port",
+  "binary_remote_addr",
+  "remote_port",
+  "server_name",
+  "server_protocol",
+  "msec",
+  "proxy_add_x_forwarded_for",
 ];
 
 /**
@@ -44,18 +50,14 @@ export const REQUEST_VARIABLES: readonly string[] = [
 export const LOG_VARIABLES: readonly string[] = [
   ...REQUEST_VARIABLES,
   "remote_user",
-  "remote_port",
   "time_local",
   "time_iso8601",
-  "msec",
   "request",
   "status",
   "body_bytes_sent",
   "bytes_sent",
   "request_length",
   "request_time",
-  "server_protocol",
-  "server_name",
   "connection",
   "connection_requests",
   "pipe",

@@ -32,6 +32,117 @@ export interface ProxyConfig {
   openFileCacheTotal: number;
   /** The servers, in file order. */
   servers: ServerConfig[];
+  /** `[upstream.NAME]` groups, by name. */
+  upstreams: Record<string, UpstreamConfig>;
+  /** `[limit_req_zone.NAME]`: shared request-rate zones, by name. */
+  limitReqZones: Record<string, LimitReqZoneConfig>;
+  /** `[limit_conn_zone.NAME]`: shared connection-count zones, by name. */
+  limitConnZones: Record<string, LimitConnZoneConfig>;
+  /**
+   * `worker_shutdown_timeout`: how long a retiring worker (reload, quit) lets open connections
+   * (WebSockets, slow downloads) run before it cuts them, in ms. Default 30 s.
+   */
+  workerShutdownTimeout: number;
+}
+
+/** One `server` entry of an upstream group. */
+export interface UpstreamServerConfig {
+  /** `127.0.0.1:8001`, `[::1]:8001`, `backend.internal:8001` or `unix:/abs/path.sock`. */
+  address: string;
+  /** `weight=N`. Default 1. */
+  weight: number;
+  /** `max_fails=N`: failures within `fail_timeout` that mark it failed; 0 never. Default 1. */
+  maxFails: number;
+  /** `fail_timeout`: the failure window and how long a failed server rests, in ms. Default 10 s. */
+  failTimeout: number;
+  /** `backup`: used only when every primary server is unavailable. */
+  backup: boolean;
+  /** `down`: never used. */
+  down: boolean;
+  /** `max_conns=N`: most active connections to it at once, all workers; 0 unlimited. */
+  maxConns: number;
+}
+
+/** How an upstream group picks a server. */
+export type BalanceMethod =
+  | { kind: "round_robin" }
+  | { kind: "least_conn" }
+  | { kind: "ip_hash" }
+  /** `hash KEY [consistent]`: KEY holds variables (`$request_uri`). */
+  | { kind: "hash"; key: string; consistent: boolean }
+  /** `random [two]`: `two` picks the less loaded of two random servers. */
+  | { kind: "random"; two: boolean };
+
+/** An upstream's active health check (nginx Plus's `health_check`, free here). */
+export interface HealthCheckConfig {
+  /** Time between two checks of a server, in ms. */
+  interval: number;
+  /** A check's deadline, in ms. */
+  timeout: number;
+  /** The path requested (GET). */
+  path: string;
+  /** Statuses that count as healthy: `[from, to]` inclusive. Default 200–399. */
+  status: [number, number];
+  /** Consecutive passes that bring a server back. */
+  rise: number;
+  /** Consecutive failures that take a server out. */
+  fall: number;
+}
+
+/** One `[upstream.NAME]`. */
+export interface UpstreamConfig {
+  /** Its name (`proxy_pass = "http://NAME"`). */
+  name: string;
+  /** The line of its table, for messages. */
+  line: number;
+  /** Its servers, in file order. */
+  servers: UpstreamServerConfig[];
+  /** How a server is picked. */
+  method: BalanceMethod;
+  /** Idle keep-alive connections kept per server and worker; 0: none. Default 32. */
+  keepalive: number;
+  /** How long an idle upstream connection is kept, in ms. Default 60 s. */
+  keepaliveTimeout: number;
+  /** Requests per upstream connection before it is closed. Default 1000. */
+  keepaliveRequests: number;
+  /** Active health checks, or null (passive only). */
+  healthCheck: HealthCheckConfig | null;
+}
+
+/** One `[limit_req_zone.NAME]`. */
+export interface LimitReqZoneConfig {
+  /** Its name (`limit_req = { zone = "NAME" }`). */
+  name: string;
+  /** The key, with variables (`$binary_remote_addr`); an empty value is not limited. */
+  key: string;
+  /** Bytes of shared state (`"10m"`). */
+  size: number;
+  /** Requests per second (`"10r/s"` → 10, `"30r/m"` → 0.5). */
+  rate: number;
+}
+
+/** One `[limit_conn_zone.NAME]`. */
+export interface LimitConnZoneConfig {
+  /** Its name. */
+  name: string;
+  /** The key, with variables; an empty value is not limited. */
+  key: string;
+  /** Bytes of shared state. */
+  size: number;
+}
+
+/** Where `proxy_pass` sends requests. */
+export interface ProxyPass {
+  /** As written. */
+  raw: string;
+  /** The upstream group's name, or null when the target is an address. */
+  upstream: string | null;
+  /** The address when not a group: `127.0.0.1:8001`, `host:port`, `unix:/abs.sock`. */
+  address: string | null;
+  /** The Host the upstream is sent by default (nginx's `$proxy_host`). */
+  proxyHost: string;
+  /** The URI part (`/api/`), or null when none was given (the request URI goes as it came). */
+  uri: string | null;
 }
 
 /** A `log_format`. */
@@ -178,4 +289,57 @@ export interface Settings {
   stubStatus: boolean;
   /** `metrics`: this location answers Prometheus text metrics. */
   metrics: boolean;
+  /** `status_page`: this location answers the status page (HTML, JSON with `?format=json`). */
+  statusPage: boolean;
+  /** `proxy_pass` (location only), or null. */
+  proxyPass: ProxyPass | null;
+  /** `proxy_set_header` entries (values with variables; `""` removes the field). */
+  proxySetHeaders: { name: string; value: string }[];
+  /** `proxy_hide_header`: upstream fields not passed on (lower-case). */
+  proxyHideHeaders: string[];
+  /** `proxy_pass_header`: fields passed on that are hidden by default (lower-case). */
+  proxyPassHeaders: string[];
+  /** `proxy_redirect`: `default`, `off`, or rewrites of Location/Refresh prefixes. */
+  proxyRedirect: "default" | "off" | { from: string; to: string }[];
+  /** `proxy_connect_timeout` in seconds. Default 60. */
+  proxyConnectTimeout: number;
+  /** `proxy_read_timeout` in seconds (between two reads; also a tunnel's idle time). Default 60. */
+  proxyReadTimeout: number;
+  /** `proxy_send_timeout` in seconds. Default 60. */
+  proxySendTimeout: number;
+  /** `proxy_timeout`: a deadline for the whole upstream exchange, in seconds; 0 none. */
+  proxyTimeout: number;
+  /**
+   * `proxy_next_upstream`: when to try the next server — `error`, `timeout`, `invalid_header`,
+   * `http_500`, `http_502`, `http_503`, `http_504`, `http_403`, `http_404`, `http_429`,
+   * `non_idempotent`; `[]` is `off`. Default `["error", "timeout"]`.
+   */
+  proxyNextUpstream: string[];
+  /** `proxy_next_upstream_tries`: most servers tried; 0 unlimited. */
+  proxyNextUpstreamTries: number;
+  /** `proxy_next_upstream_timeout` in seconds; 0 unlimited. */
+  proxyNextUpstreamTimeout: number;
+  /**
+   * `proxy_buffering`: `true` lets a response's chunks gather before they go out; `false`
+   * sends each as it arrives. Event streams and upgrades are always unbuffered.
+   */
+  proxyBuffering: boolean;
+  /** `proxy_forwarded`: add `X-Forwarded-For/-Proto/-Host` and `Forwarded`. Default true. */
+  proxyForwarded: boolean;
+  /** `proxy_http_version`. Default `"1.1"` (keep-alive to upstreams). */
+  proxyHttpVersion: "1.0" | "1.1";
+  /** `set_real_ip_from`: trusted proxies (CIDRs) whose `real_ip_header` names the client. */
+  realIpFrom: string[];
+  /** `real_ip_header`. Default `X-Forwarded-For`. */
+  realIpHeader: string;
+  /** `real_ip_recursive`: skip every trusted address from the right of the list. */
+  realIpRecursive: boolean;
+  /** `limit_req` rules, all applied. */
+  limitReq: { zone: string; burst: number; nodelay: boolean; delay: number }[];
+  /** `limit_req_status`. Default 503. */
+  limitReqStatus: number;
+  /** `limit_conn` rules, all applied. */
+  limitConn: { zone: string; limit: number }[];
+  /** `limit_conn_status`. Default 503. */
+  limitConnStatus: number;
 }

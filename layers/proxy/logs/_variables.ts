@@ -86,6 +86,11 @@ function pairValue(list: string | null, separator: string, key: string): string 
 
 const VARIABLES: Record<string, Variable> = {
   remote_addr: plain((d) => d.exchange.remoteAddr),
+  binary_remote_addr: plain((d) => d.exchange.remoteAddr),
+  proxy_add_x_forwarded_for: plain((d) => {
+    const forwarded = requestHeader(d, "x-forwarded-for");
+    return forwarded ? `${forwarded}, ${d.exchange.remoteAddr}` : d.exchange.remoteAddr;
+  }),
   remote_port: safe((d) => String(d.exchange.remotePort)),
   remote_user: plain((d) => basicUser(requestHeader(d, "authorization"))),
   time_local: safe((_, e) => timeLocal(now(e))),
