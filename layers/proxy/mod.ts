@@ -39,6 +39,7 @@ export * from "./logs/mod.ts";
 export * from "./status/mod.ts";
 export * from "./auth/mod.ts";
 export * from "./gzip/mod.ts";
+export * from "./upstream/mod.ts";
 export {
   type CoreCounters,
   createPipeline,
@@ -56,6 +57,7 @@ export {
   signalMaster,
 } from "./proxy_master.ts";
 export {
+  type BodySource,
   type Completed,
   type ErrorStatus,
   type Exchange,
@@ -65,4 +67,5 @@ export {
   type Reply,
   type ReplyBody,
   type RequestHead,
+  type Tunnel,
 } from "./types.ts";

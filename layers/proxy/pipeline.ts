@@ -22,7 +22,8 @@ import { CompressionCache, compressReply } from "./gzip/mod.ts";
 import { AccessLogs } from "./logs/mod.ts";
 import { mapPath, normalizeUri, probe, StaticFiles } from "./static/mod.ts";
 import { Metrics, metricsReply, SharedStats, stubStatusReply } from "./status/mod.ts";
-import type { Completed, Exchange, Reply } from "./types.ts";
+import { type Completed, type Exchange, headerOf, type Reply } from "./types.ts";
+import { HealthChecker, ReverseProxy, type UpstreamState } from "./upstream/mod.ts";
 
 /** The counters the status endpoints show, summed over this worker's listeners. */
 export interface CoreCounters {
@@ -55,6 +56,10 @@ export interface PipelineOptions {
    * answer for every worker. Without it they answer for this worker alone.
    */
   shared?: SharedArrayBuffer;
+  /** The upstream groups' peer state the workers share (from the master). */
+  upstreamState?: UpstreamState;
+  /** Run the groups' active health checks from this worker (one worker does, for all). */
+  healthChecks?: boolean;
 }
 
 /** A compiled pipeline: the core's handler and completion callback, and its resources. */
@@ -86,6 +91,8 @@ interface RequestState {
   reply: Reply | undefined;
   /** Set once an error_page took over: its own errors get the built-in page. */
   inErrorPage: boolean;
+  /** The URI before any rewrite (proxy_pass sends a changed URI as it is now). */
+  firstUri: string;
 }
 
 type Tracked = Exchange & { [STATE]?: RequestState };
@@ -108,6 +115,12 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
   const shared = options.shared ? new SharedStats(options.shared, options.workerId) : null;
   const metrics = shared?.metrics ?? new Metrics({ worker: String(options.workerId) });
   const compressed = new CompressionCache();
+  const proxy = new ReverseProxy(config, {
+    log: options.log,
+    ...(options.upstreamState ? { state: options.upstreamState } : {}),
+  });
+  const checker = options.healthChecks ? new HealthChecker(proxy.allGroups(), options.log) : null;
+  checker?.start();
   const logs = new AccessLogs(config);
   const regexes = new Map<string, RegExp>();
   const templates = new Map<string, ReturnType<typeof compileTemplate>>();
@@ -133,6 +146,31 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     if (!compiled) templates.set(text, compiled = compileTemplate(text));
     return compiled((name) => variable(walk, name));
   };
+
+  const trustedSets = new Map<string[], IpRanges>();
+  /**
+   * `set_real_ip_from`: when the connection comes from a trusted proxy, the client is the
+   * address its `real_ip_header` names (the last of a list; with `real_ip_recursive`, the last
+   * one that is not itself trusted).
+   */
+  function realIp(settings: Settings, ex: Exchange): void {
+    let trusted = trustedSets.get(settings.realIpFrom);
+    if (!trusted) trustedSets.set(settings.realIpFrom, trusted = new IpRanges(settings.realIpFrom));
+    if (!trusted.has(ex.remoteAddr)) return;
+    const value = headerOf(ex.head, settings.realIpHeader.toLowerCase());
+    if (!value) return;
+    const list = value.split(",").map((a) => a.trim()).filter(Boolean);
+    let pick = list.at(-1);
+    if (settings.realIpRecursive) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        pick = list[i];
+        if (!trusted.has(pick)) break;
+      }
+    }
+    if (pick && /^[0-9a-fA-F:.]+$/.test(pick) && (pick.includes(".") || pick.includes(":"))) {
+      ex.remoteAddr = pick;
+    }
+  }
 
   function allowed(settings: Settings, ex: Exchange): boolean {
     const unix = ex.remotePort === 0 && ex.listen.startsWith("unix:");
@@ -185,6 +223,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     const uri = normalizeUri(ex.head.path);
     if (typeof uri === "number") return errorReply(state, uri);
     walk.uri = uri;
+    state.firstUri = uri;
     const server = walk.server.settings;
     if (server.rewrites.length) {
       const redirected = rewrite(walk, state, false);
@@ -253,6 +292,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       const own = options.stats();
       return shared ? metricsReply(shared.snapshots(own)) : metrics.reply(own);
     }
+    if (settings.proxyPass && !settings.tryFiles) return proxyPass(state, location);
     const tryFiles = settings.tryFiles;
     if (tryFiles) {
       for (let i = 0; i < tryFiles.length - 1; i++) {
@@ -265,6 +305,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
           return serveStatic(state, candidate, path);
         }
       }
+      if (settings.proxyPass) return proxyPass(state, location);
       const fallback = tryFiles[tryFiles.length - 1];
       if (fallback.startsWith("=")) return errorReply(state, Number(fallback.slice(1)));
       if (fallback.startsWith("@")) {
@@ -281,6 +322,23 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     const path = mapPath(walk.uri, settings, location);
     if (typeof path === "number") return errorReply(state, path);
     return serveStatic(state, walk.uri, path);
+  }
+
+  /** `proxy_pass`: the upstream's reply, or its failure through error_page. */
+  function proxyPass(state: RequestState, location: LocationConfig | null): Promise<Reply> {
+    const walk = state.walk;
+    const modifier = location?.modifier;
+    const prefix = modifier === "" || modifier === "^~" || modifier === "="
+      ? location!.pattern
+      : null;
+    return proxy.pass({
+      ex: walk.ex,
+      settings: state.settings,
+      uri: walk.uri,
+      uriChanged: walk.uri !== state.firstUri,
+      prefix,
+      expand: (text) => expand(text, walk),
+    }).then((reply) => typeof reply === "number" ? errorReply(state, reply) : reply);
   }
 
   function serveStatic(state: RequestState, uri: string, path: string): Reply | Promise<Reply> {
@@ -366,10 +424,12 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         settings: server.settings,
         reply: undefined,
         inErrorPage: false,
+        firstUri: "",
       };
       ex[STATE] = state;
       let reply: Reply | Promise<Reply>;
       try {
+        if (server.settings.realIpFrom.length) realIp(server.settings, ex);
         reply = answer(ex, state);
       } catch (error) {
         reply = failed(ex, state, error);
@@ -400,6 +460,8 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       shared?.publish(options.stats());
     },
     close() {
+      checker?.stop();
+      proxy.close();
       logs.close();
       return Promise.resolve();
     },

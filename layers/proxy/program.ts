@@ -13,6 +13,7 @@ import type { ProxyConfig } from "./config/types.ts";
 import { type CoreServer, serveListener, serverSignature } from "./http/mod.ts";
 import { createPipeline } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
+import type { UpstreamState } from "./upstream/mod.ts";
 
 /** How often a worker publishes its connection counters for the others' status pages. */
 const PUBLISH_MS = 500;
@@ -23,6 +24,8 @@ export interface ProxyProgramConfig {
   config: ProxyConfig;
   /** The workers' shared counters (thread workers), from `sharedStatsBuffer()`. */
   shared?: SharedArrayBuffer;
+  /** The upstream peers' shared state, from `upstreamStateBuffer()`. */
+  upstreamState?: UpstreamState;
 }
 
 /** The listen addresses of `config`, each once, with the servers' TLS files where `ssl`. */
@@ -46,7 +49,7 @@ export function listenAddresses(
 
 /** Starts a proxy worker: the master layer's `StartProgram` for the proxy. */
 export async function start(ctx: ProgramContext): Promise<RunningProgram> {
-  const { config, shared } = ctx.config as ProxyProgramConfig;
+  const { config, shared, upstreamState } = ctx.config as ProxyProgramConfig;
   const errorLog = openErrorLog(config.errorLog.path, config.errorLog.level, {
     workerId: ctx.workerId,
   });
@@ -56,6 +59,9 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     workerId: ctx.workerId,
     stats: () => sumStats(servers),
     ...(shared ? { shared } : {}),
+    ...(upstreamState ? { upstreamState } : {}),
+    // Health verdicts are shared: worker 1 checks for every worker (its replacement takes over).
+    healthChecks: ctx.workerId === 1,
   });
   // Core settings come from the first server on each address (nginx: the default server's).
   for (const { address, ssl } of listenAddresses(config)) {

@@ -10,6 +10,7 @@ import { Arbiter, loadHooks, openLog } from "../master/mod.ts";
 import type { ErrorLogLevel, ProxyConfig } from "./config/types.ts";
 import { listenAddresses, type ProxyProgramConfig } from "./program.ts";
 import { sharedStatsBuffer } from "./status/mod.ts";
+import { upstreamStateBuffer } from "./upstream/mod.ts";
 
 /** The proxy worker program's module URL. */
 export const PROXY_PROGRAM: string = new URL("./program.ts", import.meta.url).href;
@@ -86,14 +87,18 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   Deno.env.set("NGW2F_UPGRADE_PORTS", JSON.stringify([...ports]));
   // One board of counters for every worker of every generation: status pages answer for all.
   const shared = sharedStatsBuffer();
+  // The upstream peers' failure marks and connection counts, shared by the workers; a reload
+  // keeps them while the groups stay the same.
+  let upstreams = JSON.stringify(config.upstreams);
+  let upstreamState = upstreamStateBuffer(config.upstreams);
   const arbiter = new Arbiter({
     program: PROXY_PROGRAM,
-    programConfig: (): ProxyProgramConfig => ({ config, shared }),
+    programConfig: (): ProxyProgramConfig => ({ config, shared, upstreamState }),
     binds: listenAddresses(config).map((a) => a.address),
     workers: config.workers,
     workerClass: "thread",
     timeout: 30,
-    gracefulTimeout: 30,
+    gracefulTimeout: config.workerShutdownTimeout / 1000,
     maxWorkerMemory: 0,
     pidFile: config.pid,
     log,
@@ -101,8 +106,13 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
     args: ["proxy", ...options.args],
     async reload() {
       const fresh = pinPorts(await options.reload(), ports);
+      if (JSON.stringify(fresh.upstreams) !== upstreams) {
+        upstreams = JSON.stringify(fresh.upstreams);
+        upstreamState = upstreamStateBuffer(fresh.upstreams);
+      }
+      const state = upstreamState;
       return {
-        programConfig: (): ProxyProgramConfig => ({ config: fresh, shared }),
+        programConfig: (): ProxyProgramConfig => ({ config: fresh, shared, upstreamState: state }),
         workers: fresh.workers,
       };
     },

@@ -1,0 +1,72 @@
+/**
+ * A two-way byte tunnel between a client and an upstream after `101 Switching Protocols`
+ * (WebSockets): bytes copied both ways as they come, a half-close passed on, and both sides
+ * closed once neither has sent anything for the idle time (nginx's `proxy_read_timeout`).
+ *
+ * @module
+ */
+
+/** How often the idle time is checked, at most. */
+const MAX_TICK = 1000;
+
+/**
+ * Copies between `client` and `upstream` until both directions end, one fails, or nothing
+ * moves for `idleMs`; then closes both. `clientEarly`/`upstreamEarly` are bytes each side sent
+ * that were already read with the heads: they go across first.
+ *
+ * @example
+ * ```ts ignore
+ * await tunnel(clientConn, clientEarly, upstreamConn, upstreamEarly, 60_000);
+ * ```
+ */
+export async function tunnel(
+  client: Deno.Conn,
+  clientEarly: Uint8Array,
+  upstream: Deno.Conn,
+  upstreamEarly: Uint8Array,
+  idleMs: number,
+): Promise<void> {
+  let last = Date.now();
+  let closed = false;
+  const closeBoth = () => {
+    if (closed) return;
+    closed = true;
+    for (const conn of [client, upstream]) {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }
+  };
+  const timer = setInterval(() => {
+    if (Date.now() - last >= idleMs) closeBoth();
+  }, Math.max(10, Math.min(MAX_TICK, idleMs / 4)));
+  Deno.unrefTimer(timer);
+
+  const pump = async (from: Deno.Conn, to: Deno.Conn, early: Uint8Array) => {
+    const buf = new Uint8Array(16 * 1024);
+    try {
+      if (early.length) await writeAll(to, early);
+      while (!closed) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        last = Date.now();
+        await writeAll(to, buf.subarray(0, n));
+      }
+      // One side finished sending: the other learns it, and may still answer.
+      if (!closed) await to.closeWrite().catch(() => closeBoth());
+    } catch {
+      closeBoth();
+    }
+  };
+  try {
+    await Promise.all([pump(client, upstream, clientEarly), pump(upstream, client, upstreamEarly)]);
+  } finally {
+    clearInterval(timer);
+    closeBoth();
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}

@@ -1,0 +1,596 @@
+// End-to-end: `ngw2f proxy` as a reverse proxy — proxy_pass, the header rules, streaming,
+// keep-alive to upstreams, balancing, failover, retries, timeouts, WebSockets, SSE. Upstreams
+// are real servers started by the tests on 127.0.0.1 port 0.
+
+import assert from "node:assert/strict";
+import { rawExchange, root } from "./_cli.ts";
+import { request, startProxy } from "./_proxy.ts";
+
+interface Seen {
+  method: string;
+  target: string;
+  headers: Headers;
+  body: string;
+  /** The proxy's side of the connection (same port: same upstream connection). */
+  peerPort: number;
+}
+
+interface Upstream extends AsyncDisposable {
+  name: string;
+  port: number;
+  seen: Seen[];
+}
+
+/** A Deno.serve upstream that records what it gets and answers `NAME METHOD TARGET`. */
+function upstream(
+  name: string,
+  handler?: (request: Request, seen: Seen) => Response | Promise<Response>,
+): Upstream {
+  const seen: Seen[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req, info) => {
+      const url = new URL(req.url);
+      const record: Seen = {
+        method: req.method,
+        target: url.pathname + url.search,
+        headers: new Headers(req.headers),
+        body: handler ? "" : await req.text(),
+        peerPort: info.remoteAddr.port,
+      };
+      seen.push(record);
+      if (handler) return await handler(req, record);
+      return new Response(`${name} ${req.method} ${record.target} ${record.body.length}`, {
+        headers: { "x-upstream": name, "keep-alive": "timeout=5", server: "upstream/1" },
+      });
+    },
+  );
+  return {
+    name,
+    port: server.addr.port,
+    seen,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+    },
+  };
+}
+
+const config = (body: string, workers = 1) =>
+  `workers = ${workers}\npid = "proxy.pid"\nerror_log = "- info"\naccess_log = "off"\n${body}`;
+
+const server = (locations: string) => `\n[[server]]\nlisten = "127.0.0.1:0"\n${locations}`;
+
+/** A port nothing listens on (bound, then closed). */
+function deadPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+Deno.test("proxy_pass: a request goes upstream with X-Forwarded-*, hop-by-hop dropped both ways", async () => {
+  await using up = upstream("a");
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`)));
+  const response = await request(proxy.port, "/path/a%2Fb?x=1&y=2", {
+    headers: {
+      "x-forwarded-for": "203.0.113.9",
+      "keep-alive": "timeout=3",
+      "connection": "close, x-drop-me",
+      "x-drop-me": "1",
+      "x-keep": "yes",
+    },
+  });
+  assert.equal(response.status, 200);
+  assert.equal(response.body, "a GET /path/a%2Fb?x=1&y=2 0");
+  assert.equal(response.headers.get("x-upstream"), "a");
+  assert.equal(response.headers.get("keep-alive"), undefined);
+  assert.match(response.headers.get("server")!, /^ngw2f/);
+  const seen = up.seen[0];
+  assert.equal(seen.headers.get("host"), `127.0.0.1:${up.port}`);
+  assert.equal(seen.headers.get("x-forwarded-for"), "203.0.113.9, 127.0.0.1");
+  assert.equal(seen.headers.get("x-forwarded-proto"), "http");
+  assert.equal(seen.headers.get("x-forwarded-host"), "localhost");
+  assert.equal(seen.headers.get("forwarded"), "for=127.0.0.1;proto=http;host=localhost");
+  assert.equal(seen.headers.get("x-keep"), "yes");
+  assert.equal(seen.headers.get("x-drop-me"), null);
+  assert.equal(seen.headers.get("keep-alive"), null);
+});
+
+Deno.test("proxy_pass: nginx's URI replacement, proxy_set_header, proxy_redirect default", async () => {
+  await using up = upstream(
+    "b",
+    (_req, seen) =>
+      seen.target.startsWith("/v1/redirect")
+        ? new Response(null, {
+          status: 302,
+          headers: { location: `http://app/v1/next?z=1` },
+        })
+        : new Response(
+          `${seen.target} host=${seen.headers.get("host")} id=${seen.headers.get("x-id")}`,
+        ),
+  );
+  await using proxy = await startProxy(config(`
+[upstream.app]
+server = ["127.0.0.1:${up.port}"]
+${
+    server(`
+[[server.location]]
+match = "/api/"
+proxy_pass = "http://app/v1/"
+proxy_set_header = { Host = "$host", X-Id = "$remote_addr:$args" }
+[[server.location]]
+match = "/raw/"
+proxy_pass = "http://app"
+`)
+  }`));
+  const replaced = await request(proxy.port, "/api/users/7?x=1", { host: "example.test" });
+  assert.equal(replaced.body, "/v1/users/7?x=1 host=example.test id=127.0.0.1:x=1");
+  const redirect = await request(proxy.port, "/api/redirect");
+  assert.equal(redirect.status, 302);
+  assert.equal(redirect.headers.get("location"), "/api/next?z=1");
+  // Without a URI part the target goes up exactly as the client wrote it.
+  const raw = await request(proxy.port, "/raw/%7Euser/a%2Fb");
+  assert.match(raw.body, /^\/raw\/%7Euser\/a%2Fb host=app /);
+});
+
+Deno.test("proxy_pass: bodies stream both ways (Content-Length and chunked), keep-alive to the upstream", async () => {
+  await using up = upstream("c", async (req, seen) => {
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    let sum = 0;
+    for (const b of bytes) sum = (sum + b) % 65521;
+    return new Response(
+      `${seen.method} ${bytes.length} ${sum} ${req.headers.get("transfer-encoding")}`,
+    );
+  });
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+client_max_body_size = "10m"
+`)));
+  const body = "x".repeat(300_000);
+  const posted = await request(proxy.port, "/", { method: "POST", body });
+  assert.equal(posted.body, `POST 300000 ${(300_000 * 120) % 65521} null`);
+  const chunked = await rawExchange(
+    proxy.port,
+    "PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+  );
+  assert.match(chunked.text, /\r\n\r\nPUT 5 495 chunked$/);
+  for (let i = 0; i < 5; i++) await request(proxy.port, "/");
+  const ports = new Set(up.seen.map((s) => s.peerPort));
+  assert.ok(ports.size <= 2, `${ports.size} upstream connections for ${up.seen.length} requests`);
+});
+
+Deno.test("proxy_pass: smooth weighted round robin 5:1:1 over 70 requests", async () => {
+  await using a = upstream("a");
+  await using b = upstream("b");
+  await using c = upstream("c");
+  await using proxy = await startProxy(config(`
+[upstream.app]
+server = ["127.0.0.1:${a.port} weight=5", "127.0.0.1:${b.port}", "127.0.0.1:${c.port}"]
+${
+    server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://app"
+`)
+  }`));
+  const names: string[] = [];
+  for (let i = 0; i < 70; i++) names.push((await request(proxy.port, "/")).body.split(" ")[0]);
+  assert.deepEqual(names.slice(0, 7), ["a", "a", "b", "a", "c", "a", "a"]);
+  assert.deepEqual([a.seen.length, b.seen.length, c.seen.length], [50, 10, 10]);
+});
+
+Deno.test("proxy_pass: hash $request_uri consistent and ip_hash keep a key on one server", async () => {
+  await using a = upstream("a");
+  await using b = upstream("b");
+  await using c = upstream("c");
+  const list = `["127.0.0.1:${a.port}", "127.0.0.1:${b.port}", "127.0.0.1:${c.port}"]`;
+  await using proxy = await startProxy(config(`
+[upstream.byuri]
+server = ${list}
+method = "hash $request_uri consistent"
+[upstream.byip]
+server = ${list}
+method = "ip_hash"
+${
+    server(`
+[[server.location]]
+match = "/uri/"
+proxy_pass = "http://byuri"
+[[server.location]]
+match = "/ip/"
+proxy_pass = "http://byip"
+`)
+  }`));
+  const where = async (path: string) => (await request(proxy.port, path)).body.split(" ")[0];
+  const spread = new Set<string>();
+  for (let k = 0; k < 12; k++) {
+    const first = await where(`/uri/key${k}`);
+    spread.add(first);
+    assert.equal(await where(`/uri/key${k}`), first);
+    assert.equal(await where(`/uri/key${k}`), first);
+  }
+  assert.ok(spread.size >= 2, "12 keys all on one server");
+  const ip = new Set<string>();
+  for (let i = 0; i < 6; i++) ip.add(await where(`/ip/${i}`));
+  assert.equal(ip.size, 1);
+});
+
+Deno.test("proxy_pass: least_conn sends new requests away from a busy server", async () => {
+  await using slow = upstream("slow", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    return new Response("slow");
+  });
+  await using fast = upstream("fast", () => new Response("fast"));
+  await using proxy = await startProxy(config(`
+[upstream.app]
+server = ["127.0.0.1:${slow.port}", "127.0.0.1:${fast.port}"]
+method = "least_conn"
+${
+    server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://app"
+`)
+  }`));
+  const busy = request(proxy.port, "/");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const next = [];
+  for (let i = 0; i < 5; i++) next.push((await request(proxy.port, "/")).body);
+  assert.equal((await busy).body, "slow");
+  assert.deepEqual(next, ["fast", "fast", "fast", "fast", "fast"]);
+});
+
+Deno.test("proxy_pass: a dead server fails over, is marked failed, and backup serves when all primaries are out", async () => {
+  await using live = upstream("live");
+  await using spare = upstream("spare");
+  const dead = deadPort();
+  await using proxy = await startProxy(config(`
+[upstream.app]
+server = ["127.0.0.1:${dead} max_fails=1 fail_timeout=30s", "127.0.0.1:${live.port}"]
+[upstream.spared]
+server = ["127.0.0.1:${dead}", "127.0.0.1:${spare.port} backup"]
+${
+    server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://app"
+[[server.location]]
+match = "/b/"
+proxy_pass = "http://spared"
+`)
+  }`));
+  for (let i = 0; i < 10; i++) {
+    const response = await request(proxy.port, "/");
+    assert.equal(response.status, 200);
+    assert.equal(response.body.split(" ")[0], "live");
+  }
+  // The dead server was tried once, then left alone for its fail_timeout.
+  const failures = proxy.cli.output().match(
+    new RegExp(`server 127\\.0\\.0\\.1:${dead} failed`, "g"),
+  );
+  assert.equal(failures?.length, 1, proxy.cli.output());
+  assert.equal((await request(proxy.port, "/b/x")).body.split(" ")[0], "spare");
+  assert.equal(live.seen.length, 10);
+});
+
+Deno.test("proxy_pass: a POST is never repeated on another server unless non_idempotent says so", async () => {
+  // A server that takes the request and closes without answering.
+  const dropper = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let dropped = 0;
+  (async () => {
+    for await (const conn of dropper) {
+      dropped++;
+      const buf = new Uint8Array(4096);
+      await conn.read(buf).catch(() => null);
+      conn.close();
+    }
+  })().catch(() => {});
+  await using other = upstream("other");
+  try {
+    await using proxy = await startProxy(config(`
+[upstream.once]
+server = ["127.0.0.1:${dropper.addr.port} max_fails=0", "127.0.0.1:${other.port}"]
+[upstream.again]
+server = ["127.0.0.1:${dropper.addr.port} max_fails=0", "127.0.0.1:${other.port}"]
+${
+      server(`
+[[server.location]]
+match = "/once/"
+proxy_pass = "http://once"
+[[server.location]]
+match = "/again/"
+proxy_pass = "http://again"
+proxy_next_upstream = "error timeout non_idempotent"
+`)
+    }`));
+    // Round robin: the first request of each group goes to the dropper.
+    const post = await request(proxy.port, "/once/x", { method: "POST", body: "" });
+    assert.equal(post.status, 502);
+    assert.equal(other.seen.filter((s) => s.method === "POST").length, 0);
+    const get = await request(proxy.port, "/once/y");
+    assert.equal(get.status, 200, "the next request goes to the other server");
+    const allowed = await request(proxy.port, "/again/x", { method: "POST", body: "" });
+    assert.equal(allowed.status, 200);
+    assert.equal(allowed.body.split(" ")[0], "other");
+    assert.equal(dropped, 2);
+  } finally {
+    dropper.close();
+  }
+});
+
+Deno.test("proxy_pass: http_503 moves on to the next server", async () => {
+  await using busy = upstream("busy", () => new Response("busy", { status: 503 }));
+  await using ok = upstream("ok");
+  await using proxy = await startProxy(config(`
+[upstream.app]
+server = ["127.0.0.1:${busy.port}", "127.0.0.1:${ok.port}"]
+${
+    server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://app"
+proxy_next_upstream = "error timeout http_503"
+[[server.location]]
+match = "/plain/"
+proxy_pass = "http://127.0.0.1:${busy.port}"
+`)
+  }`));
+  for (let i = 0; i < 4; i++) assert.equal((await request(proxy.port, "/")).status, 200);
+  // Without http_503 the upstream's 503 goes to the client as it is.
+  const plain = await request(proxy.port, "/plain/");
+  assert.equal(plain.status, 503);
+  assert.equal(plain.body, "busy");
+});
+
+Deno.test("proxy_pass: a silent upstream gives 504 at proxy_read_timeout; a refused one 502", async () => {
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of silent) held.push(conn);
+  })().catch(() => {});
+  try {
+    await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/slow/"
+proxy_pass = "http://127.0.0.1:${silent.addr.port}"
+proxy_read_timeout = "1s"
+[[server.location]]
+match = "/refused/"
+proxy_pass = "http://127.0.0.1:${deadPort()}"
+`)));
+    const started = Date.now();
+    const slow = await request(proxy.port, "/slow/");
+    const took = Date.now() - started;
+    assert.equal(slow.status, 504);
+    assert.match(slow.body, /504 Gateway Time-out|504 Gateway Timeout/);
+    assert.ok(took >= 800 && took <= 1200 + 300, `504 after ${took} ms`);
+    const refused = await request(proxy.port, "/refused/");
+    assert.equal(refused.status, 502);
+  } finally {
+    silent.close();
+    for (const conn of held) conn.close();
+  }
+});
+
+Deno.test("proxy_pass: request smuggling (CL+TE, two Content-Lengths) never reaches the upstream", async () => {
+  await using up = upstream("u");
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`)));
+  const attacks = [
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 40\r\n\r\nhelloGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+  ];
+  for (const attack of attacks) {
+    const { text } = await rawExchange(proxy.port, attack);
+    assert.match(text, /^HTTP\/1\.1 400 /, text);
+  }
+  assert.deepEqual(up.seen.map((s) => s.target), []);
+  assert.equal((await request(proxy.port, "/after")).status, 200);
+});
+
+Deno.test("proxy_pass: a WebSocket echoes through the proxy", async () => {
+  await using up = upstream("ws", (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+    return response;
+  });
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`)));
+  const socket = new WebSocket(`ws://127.0.0.1:${proxy.port}/chat`);
+  const messages: string[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    socket.onopen = () => socket.send("one");
+    socket.onmessage = (event) => {
+      messages.push(event.data);
+      if (messages.length === 1) socket.send("two");
+      else socket.close();
+    };
+    socket.onclose = () => resolve();
+    socket.onerror = (event) =>
+      reject(new Error(`WebSocket error: ${(event as ErrorEvent).message}`));
+  });
+  await done;
+  assert.deepEqual(messages, ["echo one", "echo two"]);
+  assert.equal(up.seen[0].headers.get("upgrade"), "websocket");
+});
+
+Deno.test("proxy_pass: server-sent events reach the client as they are sent", async () => {
+  await using up = upstream("sse", () => {
+    let n = 0;
+    let timer: ReturnType<typeof setInterval>;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        timer = setInterval(() => {
+          controller.enqueue(new TextEncoder().encode(`data: ${++n}\n\n`));
+          if (n === 3) {
+            clearInterval(timer);
+            controller.close();
+          }
+        }, 300);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`)));
+  const started = Date.now();
+  const response = await fetch(`http://127.0.0.1:${proxy.port}/events`);
+  const reader = response.body!.getReader();
+  const first = await reader.read();
+  const firstAt = Date.now() - started;
+  assert.match(new TextDecoder().decode(first.value), /^data: 1/);
+  assert.ok(firstAt < 800, `first event after ${firstAt} ms: held back`);
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    rest += new TextDecoder().decode(r.value);
+  }
+  assert.match(rest, /data: 3/);
+});
+
+Deno.test("proxy_pass: 200 MiB each way streams with flat memory", async () => {
+  const SIZE = 200 * 1024 * 1024;
+  await using up = upstream("big", async (req) => {
+    if (req.method === "PUT") {
+      let total = 0;
+      for await (const chunk of req.body!) total += chunk.length;
+      return new Response(String(total));
+    }
+    const block = new Uint8Array(1024 * 1024).fill(120);
+    let sent = 0;
+    return new Response(
+      new ReadableStream({
+        pull(controller) {
+          if (sent >= SIZE) return controller.close();
+          controller.enqueue(block);
+          sent += block.length;
+        },
+      }),
+      { headers: { "content-length": String(SIZE) } },
+    );
+  });
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+client_max_body_size = 0
+`)));
+  const rss = () => {
+    const status = Deno.readTextFileSync(`/proc/${proxy.cli.child.pid}/status`);
+    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+  };
+  const before = rss();
+  const response = await fetch(`http://127.0.0.1:${proxy.port}/download`);
+  let received = 0;
+  for await (const chunk of response.body!) received += chunk.length;
+  assert.equal(received, SIZE);
+  const block = new Uint8Array(1024 * 1024).fill(121);
+  let sent = 0;
+  const upload = await fetch(`http://127.0.0.1:${proxy.port}/upload`, {
+    method: "PUT",
+    headers: { "content-length": String(SIZE) },
+    body: new ReadableStream({
+      pull(controller) {
+        if (sent >= SIZE) return controller.close();
+        controller.enqueue(block);
+        sent += block.length;
+      },
+    }),
+  });
+  assert.equal(await upload.text(), String(SIZE));
+  const grown = rss() - before;
+  assert.ok(grown < 64 * 1024 * 1024, `the proxy grew by ${(grown / 1048576).toFixed(1)} MiB`);
+});
+
+// The demo's last step, through the proxy: `GET / HTTP/1.0` on a raw socket.
+Deno.test("proxy_pass: GET / HTTP/1.0 on a raw socket gets the upstream's page", async () => {
+  await using up = upstream("talk");
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`)));
+  const { text, closedByServer } = await rawExchange(proxy.port, "GET / HTTP/1.0\r\n\r\n");
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(text, /\r\n\r\ntalk GET \/ 0$/);
+  assert.equal(closedByServer, true);
+  void root;
+});
+
+Deno.test("set_real_ip_from: a trusted proxy's X-Forwarded-For names the client", async () => {
+  await using up = upstream("ip");
+  await using proxy = await startProxy(config(`
+[[server]]
+listen = "127.0.0.1:0"
+set_real_ip_from = ["127.0.0.0/8", "10.0.0.0/8"]
+real_ip_recursive = true
+[[server.location]]
+match = "/ip"
+return = "200 $remote_addr"
+[[server.location]]
+match = "/up"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`));
+  const ip = (xff: string) => request(proxy.port, "/ip", { headers: { "x-forwarded-for": xff } });
+  assert.equal((await ip("198.51.100.7")).body, "198.51.100.7");
+  assert.equal((await ip("198.51.100.7, 10.1.2.3")).body, "198.51.100.7");
+  assert.equal((await ip("not an address")).body, "127.0.0.1");
+  await request(proxy.port, "/up", { headers: { "x-forwarded-for": "203.0.113.5" } });
+  assert.equal(up.seen[0].headers.get("x-forwarded-for"), "203.0.113.5, 203.0.113.5");
+});
+
+Deno.test("health_check: a failing server is taken out after `fall` checks and back after `rise`", async () => {
+  let sick = false;
+  await using a = upstream(
+    "a",
+    (_req, seen) =>
+      seen.target === "/health"
+        ? new Response(sick ? "no" : "ok", { status: sick ? 503 : 200 })
+        : new Response("a"),
+  );
+  await using b = upstream("b", () => new Response("b"));
+  await using proxy = await startProxy(config(`
+[upstream.app]
+server = ["127.0.0.1:${a.port}", "127.0.0.1:${b.port}"]
+health_check = { interval = "100ms", path = "/health", rise = 2, fall = 2 }
+${
+    server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://app"
+`)
+  }`));
+  const names = async (n: number) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) seen.add((await request(proxy.port, "/x")).body);
+    return [...seen].sort();
+  };
+  assert.deepEqual(await names(6), ["a", "b"]);
+  sick = true;
+  await proxy.cli.waitFor(/server 127\.0\.0\.1:\d+ is unhealthy: GET \/health: status 503/, 5_000);
+  assert.deepEqual(await names(6), ["b"]);
+  sick = false;
+  await proxy.cli.waitFor(/server 127\.0\.0\.1:\d+ is healthy again/, 5_000);
+  assert.deepEqual(await names(6), ["a", "b"]);
+  // Every server is checked, and the checks identify themselves.
+  const check = b.seen.find((s) => s.target === "/health");
+  assert.equal(check?.headers.get("user-agent"), "ngw2f-health-check");
+});
