@@ -17,13 +17,21 @@ import { applyHeaders } from "./_finish.ts";
 import { startWalk, variable, type Walk } from "./_variables.ts";
 import { checkBasicAuth, Htpasswd } from "./auth/mod.ts";
 import { compileSite, compileTemplate, type Site } from "./config/mod.ts";
-import type { LocationConfig, ProxyConfig, Settings } from "./config/types.ts";
+import type { BalanceMethod, LocationConfig, ProxyConfig, Settings } from "./config/types.ts";
 import { CompressionCache, compressReply } from "./gzip/mod.ts";
 import { AccessLogs } from "./logs/mod.ts";
 import { mapPath, normalizeUri, probe, StaticFiles } from "./static/mod.ts";
-import { Metrics, metricsReply, SharedStats, stubStatusReply } from "./status/mod.ts";
+import {
+  Metrics,
+  metricsReply,
+  SharedStats,
+  type StatusData,
+  statusPageReply,
+  stubStatusReply,
+} from "./status/mod.ts";
 import { type Completed, type Exchange, headerOf, type Reply } from "./types.ts";
 import { HealthChecker, ReverseProxy, type UpstreamState } from "./upstream/mod.ts";
+import { type LimitBuffers, Limits } from "./_limits.ts";
 
 /** The counters the status endpoints show, summed over this worker's listeners. */
 export interface CoreCounters {
@@ -60,6 +68,8 @@ export interface PipelineOptions {
   upstreamState?: UpstreamState;
   /** Run the groups' active health checks from this worker (one worker does, for all). */
   healthChecks?: boolean;
+  /** The limit zones' memory the workers share (from the master), by zone name. */
+  limitBuffers?: LimitBuffers;
 }
 
 /** A compiled pipeline: the core's handler and completion callback, and its resources. */
@@ -74,6 +84,18 @@ export interface Pipeline {
   close(): Promise<void>;
   /** Publishes this worker's connection counters to the others (call it now and then). */
   publish(): void;
+}
+
+/** An upstream method as the config writes it. */
+function methodName(method: BalanceMethod): string {
+  switch (method.kind) {
+    case "hash":
+      return `hash ${method.key}${method.consistent ? " consistent" : ""}`;
+    case "random":
+      return method.two ? "random two" : "random";
+    default:
+      return method.kind;
+  }
 }
 
 /** How many internal redirects (rewrite last, try_files, error_page) one request may take. */
@@ -93,6 +115,8 @@ interface RequestState {
   inErrorPage: boolean;
   /** The URI before any rewrite (proxy_pass sends a changed URI as it is now). */
   firstUri: string;
+  /** Gives back this request's limit_conn places (once it is over). */
+  release: (() => void) | null;
 }
 
 type Tracked = Exchange & { [STATE]?: RequestState };
@@ -115,6 +139,8 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
   const shared = options.shared ? new SharedStats(options.shared, options.workerId) : null;
   const metrics = shared?.metrics ?? new Metrics({ worker: String(options.workerId) });
   const compressed = new CompressionCache();
+  const startedAt = Date.now();
+  const limits = new Limits(config, options.limitBuffers, (text, walk) => expand(text, walk));
   const proxy = new ReverseProxy(config, {
     log: options.log,
     ...(options.upstreamState ? { state: options.upstreamState } : {}),
@@ -259,6 +285,29 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       const rewritten = rewrite(walk, state, true);
       if (rewritten !== null) return rewritten;
     }
+    // nginx's preaccess phase: limit_req, then limit_conn.
+    if (settings.limitReq.length && !state.inErrorPage) {
+      const decision = limits.request(settings, walk);
+      if (decision === "reject") return errorReply(state, settings.limitReqStatus);
+      if (decision > 0) {
+        return new Promise<void>((resolve) => setTimeout(resolve, decision)).then(() => {
+          const step = guarded(state, location, hop);
+          return step === RESTART ? route(state, hop + 1) : step;
+        });
+      }
+    }
+    return guarded(state, location, hop);
+  }
+
+  /** A location's limit_conn and access checks, then its content. */
+  function guarded(state: RequestState, location: LocationConfig | null, hop: number): Step {
+    const walk = state.walk;
+    const settings = state.settings;
+    if (settings.limitConn.length && !state.inErrorPage && state.release === null) {
+      const release = limits.connection(settings, walk);
+      if (release === null) return errorReply(state, settings.limitConnStatus);
+      state.release = release;
+    }
     if (settings.access.length && !allowed(settings, walk.ex)) return errorReply(state, 403);
     const auth = settings.authBasic;
     if (auth) {
@@ -288,6 +337,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
       const own = options.stats();
       return stubStatusReply(shared ? shared.connections(own) : own);
     }
+    if (settings.statusPage) return statusPage(walk.ex);
     if (settings.metrics) {
       const own = options.stats();
       return shared ? metricsReply(shared.snapshots(own)) : metrics.reply(own);
@@ -322,6 +372,30 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     const path = mapPath(walk.uri, settings, location);
     if (typeof path === "number") return errorReply(state, path);
     return serveStatic(state, walk.uri, path);
+  }
+
+  /** The status page (HTML, or JSON with `?format=json`), for every worker. */
+  function statusPage(ex: Exchange): Reply {
+    const own = options.stats();
+    const now = Date.now();
+    const data: StatusData = {
+      server: serverSignature(true),
+      generatedAt: now,
+      startedAt,
+      connections: shared ? shared.connections(own) : own,
+      workers: shared ? shared.snapshots(own) : [metrics.snapshot(own)],
+      upstreams: proxy.allGroups().filter((g) => g.config.line > 0).map((group) => ({
+        name: group.config.name,
+        method: methodName(group.config.method),
+        keepalive: group.config.keepalive,
+        healthCheck: group.config.healthCheck
+          ? { path: group.config.healthCheck.path, interval: group.config.healthCheck.interval }
+          : null,
+        servers: group.table.snapshot(now),
+      })),
+      errors: proxy.recentErrors(),
+    };
+    return statusPageReply(data, ex.head.query, headerOf(ex.head, "accept"));
   }
 
   /** `proxy_pass`: the upstream's reply, or its failure through error_page. */
@@ -425,6 +499,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         reply: undefined,
         inErrorPage: false,
         firstUri: "",
+        release: null,
       };
       ex[STATE] = state;
       let reply: Reply | Promise<Reply>;
@@ -445,6 +520,10 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     completed(done: Completed) {
       metrics.record(done);
       const state = (done.exchange as Tracked)[STATE];
+      if (state?.release) {
+        state.release();
+        state.release = null;
+      }
       if (state && state.settings.accessLog.length) {
         logs.write(done, state.settings, {
           uri: state.walk.uri,

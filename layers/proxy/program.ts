@@ -14,6 +14,7 @@ import { type CoreServer, serveListener, serverSignature } from "./http/mod.ts";
 import { createPipeline } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
 import type { UpstreamState } from "./upstream/mod.ts";
+import type { LimitBuffers } from "./_limits.ts";
 
 /** How often a worker publishes its connection counters for the others' status pages. */
 const PUBLISH_MS = 500;
@@ -26,6 +27,8 @@ export interface ProxyProgramConfig {
   shared?: SharedArrayBuffer;
   /** The upstream peers' shared state, from `upstreamStateBuffer()`. */
   upstreamState?: UpstreamState;
+  /** The limit zones' shared memory, from `limitBuffers()`. */
+  limitBuffers?: LimitBuffers;
 }
 
 /** The listen addresses of `config`, each once, with the servers' TLS files where `ssl`. */
@@ -49,7 +52,7 @@ export function listenAddresses(
 
 /** Starts a proxy worker: the master layer's `StartProgram` for the proxy. */
 export async function start(ctx: ProgramContext): Promise<RunningProgram> {
-  const { config, shared, upstreamState } = ctx.config as ProxyProgramConfig;
+  const { config, shared, upstreamState, limitBuffers } = ctx.config as ProxyProgramConfig;
   const errorLog = openErrorLog(config.errorLog.path, config.errorLog.level, {
     workerId: ctx.workerId,
   });
@@ -60,6 +63,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     stats: () => sumStats(servers),
     ...(shared ? { shared } : {}),
     ...(upstreamState ? { upstreamState } : {}),
+    ...(limitBuffers ? { limitBuffers } : {}),
     // Health verdicts are shared: worker 1 checks for every worker (its replacement takes over).
     healthChecks: ctx.workerId === 1,
   });

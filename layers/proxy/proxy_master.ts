@@ -11,6 +11,7 @@ import type { ErrorLogLevel, ProxyConfig } from "./config/types.ts";
 import { listenAddresses, type ProxyProgramConfig } from "./program.ts";
 import { sharedStatsBuffer } from "./status/mod.ts";
 import { upstreamStateBuffer } from "./upstream/mod.ts";
+import { limitBuffers } from "./_limits.ts";
 
 /** The proxy worker program's module URL. */
 export const PROXY_PROGRAM: string = new URL("./program.ts", import.meta.url).href;
@@ -91,9 +92,15 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   // keeps them while the groups stay the same.
   let upstreams = JSON.stringify(config.upstreams);
   let upstreamState = upstreamStateBuffer(config.upstreams);
+  let zones = limitBuffers(config);
   const arbiter = new Arbiter({
     program: PROXY_PROGRAM,
-    programConfig: (): ProxyProgramConfig => ({ config, shared, upstreamState }),
+    programConfig: (): ProxyProgramConfig => ({
+      config,
+      shared,
+      upstreamState,
+      limitBuffers: zones,
+    }),
     binds: listenAddresses(config).map((a) => a.address),
     workers: config.workers,
     workerClass: "thread",
@@ -111,8 +118,14 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
         upstreamState = upstreamStateBuffer(fresh.upstreams);
       }
       const state = upstreamState;
+      const buffers = zones = limitBuffers(fresh, zones);
       return {
-        programConfig: (): ProxyProgramConfig => ({ config: fresh, shared, upstreamState: state }),
+        programConfig: (): ProxyProgramConfig => ({
+          config: fresh,
+          shared,
+          upstreamState: state,
+          limitBuffers: buffers,
+        }),
         workers: fresh.workers,
       };
     },

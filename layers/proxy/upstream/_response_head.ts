@@ -106,14 +106,18 @@ export interface ResponseHead {
  * empty line has not arrived yet. An empty line is LF LF or LF CR LF.
  */
 export function findHeadEnd(buf: Uint8Array, from: number, end: number): number {
-  let lf = buf.indexOf(LF, from);
-  while (lf !== -1 && lf < end) {
-    if (lf + 1 < end) {
-      const next = buf[lf + 1];
-      if (next === LF) return lf + 2;
-      if (next === CR && lf + 2 < end && buf[lf + 2] === LF) return lf + 3;
+  // Searched in a view that stops at `end`: past it lies a reused buffer's stale bytes, and an
+  // unbounded indexOf would scan all of them whenever the head is not complete yet.
+  const view = buf.subarray(from, end);
+  const length = view.length;
+  let lf = view.indexOf(LF);
+  while (lf !== -1) {
+    if (lf + 1 < length) {
+      const next = view[lf + 1];
+      if (next === LF) return from + lf + 2;
+      if (next === CR && lf + 2 < length && view[lf + 2] === LF) return from + lf + 3;
     }
-    lf = buf.indexOf(LF, lf + 1);
+    lf = view.indexOf(LF, lf + 1);
   }
   return -1;
 }

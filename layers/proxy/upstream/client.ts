@@ -160,8 +160,8 @@ export interface UpstreamResponse {
 /**
  * What went wrong with an upstream, by `kind`: `"connect"` (refused, unreachable),
  * `"connect-timeout"`, `"timeout"` (a read or a write took too long), `"reset"` (the upstream
- * closed or reset the connection), `"invalid-response"`, `"aborted"` (the signal, or
- * `cancel()`).
+ * closed or reset the connection), `"invalid-response"`, `"aborted"` (the signal, `cancel()`,
+ * or the request body's source failed: then `cause` is its error).
  *
  * @example
  * ```ts
@@ -483,8 +483,9 @@ export class UpstreamPool {
    * the caller with its framing: Content-Length, or `Transfer-Encoding: chunked` when
    * `body.length` is -1 (then the client chunks the body). Use HTTP/1.1 for keep-alive. The
    * body is streamed after the head, the response being read meanwhile (an early answer such
-   * as a 413 is not lost). Failures reject with an {@linkcode UpstreamError}, except a failing
-   * `body.read()`, whose error is passed on as it is (the client's side broke).
+   * as a 413 is not lost). Failures reject with an {@linkcode UpstreamError}; when
+   * `body.read()` failed (the client's side broke) or gave more or fewer bytes than
+   * `body.length`, its kind is `"aborted"` and its `cause` that error.
    */
   async request(
     address: UpstreamAddress,
@@ -663,7 +664,14 @@ class Exchange implements BodySource {
       return await this.#readHead();
     } catch (error) {
       this.#finish(false);
-      if (this.#pumpError !== undefined) throw this.#pumpError;
+      const pumpError = this.#pumpError;
+      if (pumpError !== undefined) {
+        const reason = pumpError instanceof Error ? pumpError.message : String(pumpError);
+        throw new UpstreamError("aborted", `Cannot send the request body: ${reason}`, {
+          sent: this.#sent,
+          cause: pumpError,
+        });
+      }
       throw this.#translate(error, "read the upstream's response");
     }
   }

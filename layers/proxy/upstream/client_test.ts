@@ -811,10 +811,11 @@ Deno.test("UpstreamPool.request() returns an answer that comes before the body i
   assert.equal(upstreams.idle(), 0);
 });
 
-Deno.test("UpstreamPool.request() passes on the error of a failing request body", async () => {
+Deno.test("UpstreamPool.request() fails with aborted, caused by the body's error, when the request body fails", async () => {
+  let closed = false;
   await using upstream = rawUpstream(async (peer) => {
     await peer.headOnly();
-    await peer.closedByClient();
+    closed = await peer.closedByClient();
   });
   using upstreams = pool();
   const head = encoder.encode("POST / HTTP/1.1\r\nHost: u\r\nContent-Length: 10\r\n\r\n");
@@ -824,10 +825,31 @@ Deno.test("UpstreamPool.request() passes on the error of a failing request body"
     read: () => Promise.reject(failure),
     cancel() {},
   };
-  await assert.rejects(
+  const error = await rejectsWith(
     upstreams.request(upstream.address, head, body, { ...OPTIONS, method: "POST" }),
-    (error) => error === failure,
+    "aborted",
   );
+  assert.equal(error.cause, failure);
+  assert.equal(error.message, "Cannot send the request body: The client left");
+  for (let i = 0; i < 50 && !closed; i++) await sleep(20);
+  assert.ok(closed);
+});
+
+Deno.test("UpstreamPool.request() fails with aborted when the request body is shorter than its length", async () => {
+  await using upstream = rawUpstream(async (peer) => {
+    await peer.headOnly();
+    await peer.closedByClient();
+  });
+  using upstreams = pool();
+  const head = encoder.encode("POST / HTTP/1.1\r\nHost: u\r\nContent-Length: 10\r\n\r\n");
+  const error = await rejectsWith(
+    upstreams.request(upstream.address, head, source([encoder.encode("abc")], 10), {
+      ...OPTIONS,
+      method: "POST",
+    }),
+    "aborted",
+  );
+  assert.ok(error.cause instanceof RangeError);
 });
 
 Deno.test("UpstreamPool.request() body cancel() closes the connection mid-body", async () => {

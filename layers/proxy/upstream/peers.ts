@@ -66,6 +66,8 @@ export interface PeerSnapshot {
   downUntil: number;
   /** Whether the active health check finds it healthy (peers start healthy). */
   healthy: boolean;
+  /** Requests sent to it by every worker (wraps past 2^31). */
+  requests: number;
 }
 
 /** Bytes of state per peer: one 64-byte slot, so two peers never share a cache line. */
@@ -85,6 +87,8 @@ const UNHEALTHY = INTS_AT + 3;
 /** Consecutive health check passes and failures, for `rise` and `fall`. */
 const PASSES = INTS_AT + 4;
 const FAILURES = INTS_AT + 5;
+/** Requests sent to the peer, all workers (wraps past 2^31: status pages read differences). */
+const REQUESTS = INTS_AT + 6;
 
 /**
  * Bytes of state for `peerCount` peers, a multiple of 8: groups can share one buffer, each at
@@ -272,14 +276,23 @@ export class PeerTable {
     const max = this.peers[i].maxConns;
     if (max === 0) {
       Atomics.add(this.#ints, cell, 1);
+      Atomics.add(this.#ints, i * SLOT_INTS + REQUESTS, 1);
       return true;
     }
     for (let seen = this.#ints[cell]; seen < max;) {
       const was = Atomics.compareExchange(this.#ints, cell, seen, seen + 1);
-      if (was === seen) return true;
+      if (was === seen) {
+        Atomics.add(this.#ints, i * SLOT_INTS + REQUESTS, 1);
+        return true;
+      }
       seen = was;
     }
     return false;
+  }
+
+  /** Requests sent to peer `i` by every worker (an int32 that wraps; compare differences). */
+  requests(i: number): number {
+    return this.#ints[i * SLOT_INTS + REQUESTS];
   }
 
   /** Counts a connection to peer `i` closed (never below zero). */
@@ -397,6 +410,7 @@ export class PeerTable {
         lastFail: this.#floats[slot + LAST_FAIL],
         downUntil: now < this.#floats[slot + DOWN_UNTIL] ? this.#floats[slot + DOWN_UNTIL] : 0,
         healthy: this.healthy(i),
+        requests: this.requests(i),
       };
     });
   }

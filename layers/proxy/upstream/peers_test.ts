@@ -216,7 +216,11 @@ Deno.test("PeerTable.snapshot() reports each peer's state, down first", () => {
     lastFail: 0,
     downUntil: 0,
     healthy: true,
+    requests: 1,
   });
+  // A refused acquire (at max_conns) is no request.
+  assert.equal(table.acquire(4), false);
+  assert.equal(table.snapshot(2000)[4].requests, 1);
   assert.equal(snapshot[1].fails, 1);
   assert.equal(snapshot[1].lastFail, 1000);
   assert.equal(snapshot[1].downUntil, 11_000);

@@ -15,6 +15,7 @@ import { type BodySource, type Exchange, headerOf, type Reply } from "../types.t
 import { singleServerGroup, UpstreamGroup, type UpstreamState } from "./group.ts";
 import { UpstreamError, type UpstreamResponse } from "./client.ts";
 import { tunnel } from "./tunnel.ts";
+import type { RecentError } from "../status/status_data.ts";
 
 /** One request as `proxy_pass` needs it. */
 export interface PassRequest {
@@ -138,6 +139,9 @@ export interface ReverseProxyOptions {
   state?: UpstreamState;
 }
 
+/** How many upstream errors a worker remembers for its status page. */
+const MAX_ERRORS = 50;
+
 /** A status the pipeline renders (through `error_page`): 502 or 504. */
 export type PassFailure = 502 | 504;
 
@@ -149,6 +153,7 @@ export class ReverseProxy {
   readonly #config: ProxyConfig;
   readonly #options: ReverseProxyOptions;
   readonly #groups = new Map<string, UpstreamGroup>();
+  readonly #errors: RecentError[] = [];
 
   /** A worker's `proxy_pass` for `config`'s groups. */
   constructor(config: ProxyConfig, options: ReverseProxyOptions) {
@@ -173,6 +178,23 @@ export class ReverseProxy {
       this.#groups.set(name, group);
     }
     return group;
+  }
+
+  /** The last upstream errors met in this worker, newest first (at most 50). */
+  recentErrors(): RecentError[] {
+    return [...this.#errors].reverse();
+  }
+
+  #recordError(group: UpstreamGroup, server: string, kind: string, message: string, ex: Exchange) {
+    if (this.#errors.length >= MAX_ERRORS) this.#errors.shift();
+    this.#errors.push({
+      time: Date.now(),
+      upstream: group.config.name,
+      server,
+      kind,
+      message,
+      request: `${ex.head.method} ${ex.head.target}`.slice(0, 200),
+    });
   }
 
   /** Every group made so far (for status pages). */
@@ -220,6 +242,8 @@ export class ReverseProxy {
       sendTimeout: settings.proxySendTimeout * 1000,
       readTimeout: settings.proxyReadTimeout * 1000,
       method: head.method,
+      // A request the upstream may have run is sent again only if it may run twice.
+      retryReused: retryable,
       ...(signal ? { signal } : {}),
     };
     const canRetry = (condition: string, sent: boolean) =>
@@ -251,7 +275,10 @@ export class ReverseProxy {
         const timedOut = kind === "timeout" || kind === "connect-timeout" ||
           (kind === "aborted" && signal?.aborted === true);
         failure = timedOut ? 504 : 502;
-        if (kind !== "aborted") group.table.fail(i, Date.now());
+        if (kind !== "aborted") {
+          group.table.fail(i, Date.now());
+          this.#recordError(group, address, kind, (error as Error).message, ex);
+        }
         this.#options.log.error(
           `Upstream "${group.config.name}" server ${address} failed (${kind}): ${
             (error as Error).message
@@ -272,6 +299,7 @@ export class ReverseProxy {
         response.upgraded?.conn.close();
         group.table.release(i);
         if (status !== 403 && status !== 404) group.table.fail(i, Date.now());
+        this.#recordError(group, address, `http_${status}`, `answered ${status}`, ex);
         failure = status === 504 ? 504 : 502;
         continue;
       }
