@@ -77,6 +77,12 @@ export interface PoolOptions {
   keepaliveTimeout: number;
   /** How many requests one connection carries at most (≥ 1). */
   keepaliveRequests: number;
+  /**
+   * Let idle connections not keep the process alive (`Deno.Conn.unref()` while idle; the
+   * default). A server that lives anyway turns it off: in a Worker thread, a ref/unref pair per
+   * request measured ~15 µs of CPU per proxied request (44 against 29 µs).
+   */
+  unrefIdle?: boolean;
 }
 
 /**
@@ -341,7 +347,7 @@ class Keeper {
     while (link !== undefined && link.closed) link = stack!.pop();
     if (link === undefined) return null;
     link.idle = false;
-    link.conn.ref();
+    if (this.options.unrefIdle !== false) link.conn.ref();
     if (link.lentTo !== null) {
       // The last exchange's caller may still hold a chunk viewing the buffer.
       link.lentTo = null;
@@ -399,8 +405,8 @@ class Keeper {
    * dropped at once. The next exchange takes the read over as its first.
    */
   #watchIdle(link: Link): void {
-    // Idle connections never keep the process alive.
-    link.conn.unref();
+    // Idle connections never keep the process alive (unless the pool says they may).
+    if (this.options.unrefIdle !== false) link.conn.unref();
     const pending = link.conn.read(link.buf).then(
       (n) => n,
       (error) => error instanceof Error ? error : new Error(String(error)),
@@ -473,7 +479,12 @@ export class UpstreamPool {
         `Cannot create the upstream pool: keepaliveRequests "${keepaliveRequests}" is not ≥ 1`,
       );
     }
-    this.#keeper = new Keeper({ keepalive, keepaliveTimeout, keepaliveRequests });
+    this.#keeper = new Keeper({
+      keepalive,
+      keepaliveTimeout,
+      keepaliveRequests,
+      unrefIdle: options.unrefIdle ?? true,
+    });
   }
 
   /**

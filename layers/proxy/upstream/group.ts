@@ -101,6 +101,8 @@ export class UpstreamGroup {
       keepalive: config.keepalive,
       keepaliveTimeout: config.keepaliveTimeout,
       keepaliveRequests: config.keepaliveRequests,
+      // A proxy worker lives on its listeners: its idle connections need no unref.
+      unrefIdle: false,
     });
     this.addresses = config.servers.map((server) => parseAddress(server.address));
   }
