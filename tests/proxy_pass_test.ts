@@ -466,8 +466,8 @@ proxy_pass = "http://127.0.0.1:${up.port}"
   assert.match(rest, /data: 3/);
 });
 
-Deno.test("proxy_pass: 200 MiB each way streams with flat memory", async () => {
-  const SIZE = 200 * 1024 * 1024;
+Deno.test("proxy_pass: 1 GiB each way streams with flat memory", async () => {
+  const SIZE = 1024 * 1024 * 1024;
   await using up = upstream("big", async (req) => {
     if (req.method === "PUT") {
       let total = 0;
@@ -593,4 +593,133 @@ proxy_pass = "http://app"
   // Every server is checked, and the checks identify themselves.
   const check = b.seen.find((s) => s.target === "/health");
   assert.equal(check?.headers.get("user-agent"), "ngw2f-health-check");
+});
+
+/** A named upstream in its own process, which the test may kill. */
+async function upstreamProcess(name: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}/tests/fixtures/named_upstream.ts`, name],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  while (!/listening (\d+)/.test(text) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const port = Number(/listening (\d+)/.exec(text)?.[1]);
+  if (!port) throw new Error(`The upstream ${name} did not start: ${text}`);
+  reader.releaseLock();
+  return {
+    port,
+    kill() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    },
+    async [Symbol.asyncDispose]() {
+      this.kill();
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+Deno.test("proxy_pass: an upstream killed mid-run fails no idempotent request", async () => {
+  await using a = await upstreamProcess("a");
+  await using b = await upstreamProcess("b");
+  await using proxy = await startProxy(config(
+    `
+[upstream.app]
+server = ["127.0.0.1:${a.port} max_fails=1 fail_timeout=30s", "127.0.0.1:${b.port}"]
+${
+      server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://app"
+`)
+    }`,
+    2,
+  ));
+  const statuses = new Map<number, number>();
+  const served = { a: 0, b: 0 };
+  let sent = 0;
+  const client = async () => {
+    while (sent < 400) {
+      const i = sent++;
+      if (i === 150) a.kill();
+      const response = await request(proxy.port, `/${i}`);
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      if (response.status === 200) served[response.body.split(" ")[0] as "a" | "b"]++;
+    }
+  };
+  await Promise.all([client(), client(), client(), client()]);
+  assert.deepEqual([...statuses], [[200, 400]]);
+  assert.ok(served.a > 20 && served.b > 200, JSON.stringify(served));
+});
+
+Deno.test("proxy_pass: a WebSocket stays open across a reload until worker_shutdown_timeout", async () => {
+  await using up = upstream("ws", (req, seen) => {
+    if (req.headers.get("upgrade") !== "websocket") return new Response(`plain ${seen.target}`);
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+    return response;
+  });
+  await using proxy = await startProxy(config(`worker_shutdown_timeout = "2s"
+${
+    server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+`)
+  }`));
+  const socket = new WebSocket(`ws://127.0.0.1:${proxy.port}/chat`);
+  const messages: string[] = [];
+  let closedAt = 0;
+  const closed = new Promise<void>((resolve) =>
+    socket.onclose = () => {
+      closedAt = Date.now();
+      resolve();
+    }
+  );
+  let next: (text: string) => void = () => {};
+  socket.onmessage = (event) => {
+    messages.push(event.data);
+    next(event.data);
+  };
+  const echo = (text: string) =>
+    new Promise<string>((resolve) => {
+      next = resolve;
+      socket.send(text);
+    });
+  await new Promise((resolve) => socket.onopen = resolve);
+  assert.equal(await echo("before"), "echo before");
+  proxy.cli.child.kill("SIGHUP");
+  await proxy.cli.waitFor("Reload done: generation 2 serving");
+  const reloaded = Date.now();
+  assert.equal(await echo("after"), "echo after", "the tunnel outlives the reload");
+  // New requests go to the new worker meanwhile.
+  assert.equal((await request(proxy.port, "/x")).body, "plain /x");
+  await closed;
+  const open = closedAt - reloaded;
+  assert.ok(open >= 1000 && open < 6000, `closed ${open} ms after the reload`);
+});
+
+Deno.test("proxy_pass: a silent WebSocket is closed after proxy_read_timeout", async () => {
+  await using up = upstream("ws", (req) => Deno.upgradeWebSocket(req).response);
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+proxy_read_timeout = "1s"
+`)));
+  const socket = new WebSocket(`ws://127.0.0.1:${proxy.port}/idle`);
+  await new Promise((resolve) => socket.onopen = resolve);
+  const opened = Date.now();
+  await new Promise((resolve) => socket.onclose = resolve);
+  const took = Date.now() - opened;
+  assert.ok(took >= 800 && took < 2500, `closed after ${took} ms`);
 });
