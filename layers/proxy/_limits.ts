@@ -18,7 +18,9 @@ import {
 
 /** The zones' buffers, made by the master, by zone name. */
 export interface LimitBuffers {
+  /** `limit_req_zone` buffers. */
   req: Record<string, SharedArrayBuffer>;
+  /** `limit_conn_zone` buffers. */
   conn: Record<string, SharedArrayBuffer>;
 }
 

@@ -40,6 +40,8 @@ export * from "./status/mod.ts";
 export * from "./auth/mod.ts";
 export * from "./gzip/mod.ts";
 export * from "./upstream/mod.ts";
+export * from "./limits/mod.ts";
+export { type LimitBuffers, limitBuffers } from "./_limits.ts";
 export {
   type CoreCounters,
   createPipeline,

@@ -24,6 +24,7 @@ import { mapPath, normalizeUri, probe, StaticFiles } from "./static/mod.ts";
 import {
   Metrics,
   metricsReply,
+  SharedErrors,
   SharedStats,
   type StatusData,
   statusPageReply,
@@ -70,6 +71,8 @@ export interface PipelineOptions {
   healthChecks?: boolean;
   /** The limit zones' memory the workers share (from the master), by zone name. */
   limitBuffers?: LimitBuffers;
+  /** The ring of recent upstream errors the workers share (from `sharedErrorsBuffer()`). */
+  sharedErrors?: SharedArrayBuffer;
 }
 
 /** A compiled pipeline: the core's handler and completion callback, and its resources. */
@@ -144,6 +147,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
   const proxy = new ReverseProxy(config, {
     log: options.log,
     ...(options.upstreamState ? { state: options.upstreamState } : {}),
+    ...(options.sharedErrors ? { errors: new SharedErrors(options.sharedErrors) } : {}),
   });
   const checker = options.healthChecks ? new HealthChecker(proxy.allGroups(), options.log) : null;
   checker?.start();

@@ -29,6 +29,8 @@ export interface ProxyProgramConfig {
   upstreamState?: UpstreamState;
   /** The limit zones' shared memory, from `limitBuffers()`. */
   limitBuffers?: LimitBuffers;
+  /** The recent upstream errors' ring, from `sharedErrorsBuffer()`. */
+  sharedErrors?: SharedArrayBuffer;
 }
 
 /** The listen addresses of `config`, each once, with the servers' TLS files where `ssl`. */
@@ -52,7 +54,8 @@ export function listenAddresses(
 
 /** Starts a proxy worker: the master layer's `StartProgram` for the proxy. */
 export async function start(ctx: ProgramContext): Promise<RunningProgram> {
-  const { config, shared, upstreamState, limitBuffers } = ctx.config as ProxyProgramConfig;
+  const { config, shared, upstreamState, limitBuffers, sharedErrors } = ctx
+    .config as ProxyProgramConfig;
   const errorLog = openErrorLog(config.errorLog.path, config.errorLog.level, {
     workerId: ctx.workerId,
   });
@@ -64,6 +67,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     ...(shared ? { shared } : {}),
     ...(upstreamState ? { upstreamState } : {}),
     ...(limitBuffers ? { limitBuffers } : {}),
+    ...(sharedErrors ? { sharedErrors } : {}),
     // Health verdicts are shared: worker 1 checks for every worker (its replacement takes over).
     healthChecks: ctx.workerId === 1,
   });

@@ -9,7 +9,7 @@ import { type LogLevel, parseBind } from "../gateway/mod.ts";
 import { Arbiter, loadHooks, openLog } from "../master/mod.ts";
 import type { ErrorLogLevel, ProxyConfig } from "./config/types.ts";
 import { listenAddresses, type ProxyProgramConfig } from "./program.ts";
-import { sharedStatsBuffer } from "./status/mod.ts";
+import { sharedErrorsBuffer, sharedStatsBuffer } from "./status/mod.ts";
 import { upstreamStateBuffer } from "./upstream/mod.ts";
 import { limitBuffers } from "./_limits.ts";
 
@@ -93,6 +93,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   let upstreams = JSON.stringify(config.upstreams);
   let upstreamState = upstreamStateBuffer(config.upstreams);
   let zones = limitBuffers(config);
+  const sharedErrors = sharedErrorsBuffer();
   const arbiter = new Arbiter({
     program: PROXY_PROGRAM,
     programConfig: (): ProxyProgramConfig => ({
@@ -100,6 +101,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
       shared,
       upstreamState,
       limitBuffers: zones,
+      sharedErrors,
     }),
     binds: listenAddresses(config).map((a) => a.address),
     workers: config.workers,
@@ -125,6 +127,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
           shared,
           upstreamState: state,
           limitBuffers: buffers,
+          sharedErrors,
         }),
         workers: fresh.workers,
       };

@@ -12,15 +12,9 @@
 
 import { SharedZone, ZONE_ABSENT } from "./zone.ts";
 
-/** How a `limit_conn_zone` is configured. */
-export interface LimitConnZoneConfig {
-  /** The zone's name, which rules refer to. */
-  name: string;
-  /** The key expression, e.g. `"$binary_remote_addr"`: carried; the caller evaluates it. */
-  key: string;
-  /** The zone's size in bytes (`zone=addr:10m` → `10485760`). */
-  size: number;
-}
+/** How a zone is configured: the config loader's type. */
+export type { LimitConnZoneConfig } from "../config/types.ts";
+import type { LimitConnZoneConfig } from "../config/types.ts";
 
 /** One `limit_conn` directive of a location. */
 export interface LimitConnRule {

@@ -20,17 +20,9 @@ import { SharedZone } from "./zone.ts";
 
 export { limitZoneBuffer } from "./zone.ts";
 
-/** How a `limit_req_zone` is configured. */
-export interface LimitReqZoneConfig {
-  /** The zone's name, which rules refer to (`zone=one:10m` → `"one"`). */
-  name: string;
-  /** The key expression, e.g. `"$binary_remote_addr"`: carried; the caller evaluates it. */
-  key: string;
-  /** The zone's size in bytes (`zone=one:10m` → `10485760`). */
-  size: number;
-  /** Requests per second, fractional for per-minute rates (`30r/m` → `0.5`). */
-  rate: number;
-}
+/** How a zone is configured: the config loader's type. */
+export type { LimitReqZoneConfig } from "../config/types.ts";
+import type { LimitReqZoneConfig } from "../config/types.ts";
 
 /** One `limit_req` directive of a location. */
 export interface LimitReqRule {

@@ -26,3 +26,11 @@ export {
   renderMetrics,
 } from "./metrics.ts";
 export { MAX_SHARED_WORKERS, SharedStats, sharedStatsBuffer } from "./shared_stats.ts";
+export type {
+  RecentError,
+  StatusData,
+  UpstreamServerStatus,
+  UpstreamStatus,
+} from "./status_data.ts";
+export { statusPageReply } from "./status_page.ts";
+export { SharedErrors, sharedErrorsBuffer, sharedErrorsByteLength } from "./shared_errors.ts";

@@ -15,19 +15,23 @@ export interface UpstreamServerStatus {
   name: string;
   /** `up`, `failed` (out after max_fails), `unhealthy` (active check), `down`, `full` (max_conns). */
   state: "up" | "failed" | "unhealthy" | "down" | "full";
-  /** Configured weight, and the weight now (lowered by recent failures). */
+  /** Its configured weight. */
   weight: number;
+  /** Its weight now (lowered by recent failures, climbing back). */
   effectiveWeight: number;
-  /** `backup` and `down` as configured; `max_conns` (0: unlimited). */
+  /** `backup` as configured. */
   backup: boolean;
+  /** `down` as configured. */
   down: boolean;
+  /** `max_conns` (0: unlimited). */
   maxConns: number;
   /** Open connections to it, all workers. */
   active: number;
   /** Requests sent to it, all workers (an int32 counter that wraps: rates come from differences). */
   requests: number;
-  /** Failures in the current fail_timeout window, and the last one's time (ms epoch, 0: none). */
+  /** Failures in the current fail_timeout window. */
   fails: number;
+  /** The last failure's time (ms since the epoch, 0: none). */
   lastFail: number;
   /** Until when it is out for failures (ms epoch, 0: not out). */
   downUntil: number;
@@ -37,6 +41,7 @@ export interface UpstreamServerStatus {
 
 /** One `[upstream.NAME]` group. */
 export interface UpstreamStatus {
+  /** The group's name. */
   name: string;
   /** Its method as written: `round_robin`, `least_conn`, `ip_hash`, `hash $request_uri consistent`, `random two`. */
   method: string;
@@ -44,6 +49,7 @@ export interface UpstreamStatus {
   keepalive: number;
   /** Its active health check, or null. */
   healthCheck: { path: string; interval: number } | null;
+  /** Its servers, in config order. */
   servers: UpstreamServerStatus[];
 }
 
@@ -51,10 +57,13 @@ export interface UpstreamStatus {
 export interface RecentError {
   /** ms since the epoch. */
   time: number;
+  /** The group's name. */
   upstream: string;
+  /** The server's address. */
   server: string;
   /** `connect`, `connect-timeout`, `timeout`, `reset`, `invalid-response`, `aborted`, `http_502`… */
   kind: string;
+  /** What went wrong, in words. */
   message: string;
   /** `METHOD target` of the request that met it. */
   request: string;
@@ -64,8 +73,9 @@ export interface RecentError {
 export interface StatusData {
   /** The `Server` signature (`ngw2f/0.1.0`, or `ngw2f` with server_tokens off). */
   server: string;
-  /** When this was gathered, and when the proxy started (ms since the epoch). */
+  /** When this was gathered (ms since the epoch). */
   generatedAt: number;
+  /** When this worker started (ms since the epoch). */
   startedAt: number;
   /** Connection counters summed over every worker (stub_status's). */
   connections: ConnectionStats;

@@ -16,6 +16,7 @@ import { singleServerGroup, UpstreamGroup, type UpstreamState } from "./group.ts
 import { UpstreamError, type UpstreamResponse } from "./client.ts";
 import { tunnel } from "./tunnel.ts";
 import type { RecentError } from "../status/status_data.ts";
+import { SharedErrors } from "../status/shared_errors.ts";
 
 /** One request as `proxy_pass` needs it. */
 export interface PassRequest {
@@ -137,10 +138,9 @@ export interface ReverseProxyOptions {
   log: Logger;
   /** The peer state every worker shares (from the master), else this worker's own. */
   state?: UpstreamState;
+  /** Where upstream errors are recorded for the status page (shared by the workers). */
+  errors?: SharedErrors;
 }
-
-/** How many upstream errors a worker remembers for its status page. */
-const MAX_ERRORS = 50;
 
 /** A status the pipeline renders (through `error_page`): 502 or 504. */
 export type PassFailure = 502 | 504;
@@ -153,12 +153,13 @@ export class ReverseProxy {
   readonly #config: ProxyConfig;
   readonly #options: ReverseProxyOptions;
   readonly #groups = new Map<string, UpstreamGroup>();
-  readonly #errors: RecentError[] = [];
+  readonly #errors: SharedErrors;
 
   /** A worker's `proxy_pass` for `config`'s groups. */
   constructor(config: ProxyConfig, options: ReverseProxyOptions) {
     this.#config = config;
     this.#options = options;
+    this.#errors = options.errors ?? new SharedErrors();
   }
 
   /** The group `pass` goes to. */
@@ -180,14 +181,13 @@ export class ReverseProxy {
     return group;
   }
 
-  /** The last upstream errors met in this worker, newest first (at most 50). */
+  /** The last upstream errors (every worker's, with a shared ring), newest first. */
   recentErrors(): RecentError[] {
-    return [...this.#errors].reverse();
+    return this.#errors.recent();
   }
 
   #recordError(group: UpstreamGroup, server: string, kind: string, message: string, ex: Exchange) {
-    if (this.#errors.length >= MAX_ERRORS) this.#errors.shift();
-    this.#errors.push({
+    this.#errors.add({
       time: Date.now(),
       upstream: group.config.name,
       server,
