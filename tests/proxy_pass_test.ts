@@ -723,3 +723,27 @@ proxy_read_timeout = "1s"
   const took = Date.now() - opened;
   assert.ok(took >= 800 && took < 2500, `closed after ${took} ms`);
 });
+
+Deno.test("proxy_timeout: a deadline for the whole upstream exchange gives 504", async () => {
+  await using up = upstream("slow", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    return new Response("late");
+  });
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+proxy_read_timeout = "10s"
+proxy_timeout = "1s"
+error_page = ["504 /busy.txt"]
+[[server.location]]
+match = "= /busy.txt"
+return = "200 busy, try again"
+`)));
+  const started = Date.now();
+  const response = await request(proxy.port, "/slow");
+  const took = Date.now() - started;
+  assert.equal(response.status, 504);
+  assert.equal(response.body, "busy, try again", "the 504 goes through error_page");
+  assert.ok(took >= 800 && took <= 1500, `504 after ${took} ms`);
+});

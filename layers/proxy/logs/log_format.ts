@@ -113,7 +113,7 @@ function parse(format: string): (string | { name: string })[] {
  *       headers: ["user-agent", "curl/8"], host: "localhost", keepAlive: true, contentLength: 0,
  *     },
  *     remoteAddr: "10.0.0.1", remotePort: 5000, listen: "0.0.0.0:8080", serverPort: 8080,
- *     scheme: "http", start: 0,
+ *     scheme: "http", start: 0, body: null,
  *   },
  *   status: 200, bytesSent: 120, bodyBytesSent: 5, bytesReceived: 80, end: 2,
  * };

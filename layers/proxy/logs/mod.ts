@@ -19,7 +19,7 @@
  *       host: "localhost", keepAlive: true, contentLength: 0,
  *     },
  *     remoteAddr: "127.0.0.1", remotePort: 40000, listen: "127.0.0.1:8080",
- *     serverPort: 8080, scheme: "http", start: 0,
+ *     serverPort: 8080, scheme: "http", start: 0, body: null,
  *   },
  *   status: 404, bytesSent: 300, bodyBytesSent: 153, bytesReceived: 40, end: 1,
  * }, { uri: "/" }));
