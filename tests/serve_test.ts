@@ -312,7 +312,12 @@ for (const workerClass of CLASSES) {
       outcomes.push(await get(cli.port, "/").then((r) => r.status, (e) => e.message));
       await sleep(workerClass === "process" ? 150 : 50);
     }
-    assert.deepEqual(outcomes, Array(20).fill(200));
+    // The default core (Deno.serve) cannot close its listener apart from its connections: a
+    // connection accepted in the instant the old worker stops may be closed unanswered (see
+    // serve_reload_test.ts). At most one such close; any other failure fails the test.
+    const closed = outcomes.filter((o) => typeof o === "string" && /closed by the server/.test(o));
+    assert.deepEqual(outcomes.filter((o) => o !== 200 && !closed.includes(o)), []);
+    assert.ok(closed.length <= 1, `${closed.length} connections closed unanswered`);
     await cli.waitFor(/Served 5 requests \(max-requests\): asking to be replaced/);
     await cli.waitFor(/Stopping worker 1 \(gen 1\): its replacement is ready/, 10_000);
     assert.ok(countLines(cli.output(), /Booting worker 1/) >= 2, cli.output());
