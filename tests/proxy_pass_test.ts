@@ -747,3 +747,32 @@ return = "200 busy, try again"
   assert.equal(response.body, "busy, try again", "the 504 goes through error_page");
   assert.ok(took >= 800 && took <= 1500, `504 after ${took} ms`);
 });
+
+Deno.test("proxy_hide_header, proxy_pass_header and proxy_redirect rules shape the reply", async () => {
+  await using up = upstream("h", () =>
+    new Response("moved", {
+      status: 301,
+      headers: {
+        location: "http://internal:9000/app/login",
+        refresh: "5; url=http://internal:9000/app/home",
+        "x-powered-by": "flask",
+        "x-accel-buffering": "no",
+        server: "gunicorn",
+      },
+    }));
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+proxy_hide_header = ["X-Powered-By"]
+proxy_pass_header = ["Server"]
+proxy_redirect = ["http://internal:9000/app/ https://$host/"]
+`)));
+  const response = await request(proxy.port, "/", { host: "example.test" });
+  assert.equal(response.status, 301);
+  assert.equal(response.headers.get("location"), "https://example.test/login");
+  assert.equal(response.headers.get("refresh"), "5; url=https://example.test/home");
+  assert.equal(response.headers.get("x-powered-by"), undefined);
+  assert.equal(response.headers.get("x-accel-buffering"), undefined);
+  assert.equal(response.headers.get("server"), "gunicorn", "proxy_pass_header lets it through");
+});

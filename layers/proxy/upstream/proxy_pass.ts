@@ -400,6 +400,7 @@ export class ReverseProxy {
       }
     }
     let length = -1;
+    let server: string | undefined;
     for (let i = 0; i < upstreamFields.length; i += 2) {
       const name = upstreamFields[i];
       let value = upstreamFields[i + 1];
@@ -411,6 +412,12 @@ export class ReverseProxy {
       if (HOP_BY_HOP.has(name) || connection?.has(name)) continue;
       if ((HIDDEN.has(name) || name.startsWith(HIDDEN_PREFIX)) && !show.includes(name)) continue;
       if (hide.includes(name)) continue;
+      // The core writes Server (the upstream's, when passed) and always its own Date.
+      if (name === "server") {
+        server = value;
+        continue;
+      }
+      if (name === "date") continue;
       if (name === "location" || name === "refresh") value = this.#redirect(value, req, pass);
       headers.push(name, value);
     }
@@ -431,7 +438,9 @@ export class ReverseProxy {
       release();
       body = req.ex.head.method === "HEAD" && length >= 0 ? lengthOnly(length) : null;
     }
-    return { status, headers, body };
+    const reply: Reply = { status, headers, body };
+    if (server !== undefined) reply.server = server;
+    return reply;
   }
 
   /** `proxy_redirect` applied to a Location or Refresh value. */
