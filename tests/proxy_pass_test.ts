@@ -776,3 +776,27 @@ proxy_redirect = ["http://internal:9000/app/ https://$host/"]
   assert.equal(response.headers.get("x-accel-buffering"), undefined);
   assert.equal(response.headers.get("server"), "gunicorn", "proxy_pass_header lets it through");
 });
+
+Deno.test("proxy_forwarded off passes the client's forwarding fields; proxy_set_header replaces ours", async () => {
+  await using up = upstream("f");
+  await using proxy = await startProxy(config(server(`
+[[server.location]]
+match = "/off/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+proxy_forwarded = false
+[[server.location]]
+match = "/set/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+proxy_set_header = { X-Forwarded-For = "$remote_addr", X-Forwarded-Proto = "https" }
+`)));
+  const headers = { "x-forwarded-for": "198.51.100.1", "x-forwarded-proto": "https" };
+  await request(proxy.port, "/off/", { headers });
+  await request(proxy.port, "/set/", { headers });
+  const [off, set] = up.seen.map((s) => s.headers);
+  assert.equal(off.get("x-forwarded-for"), "198.51.100.1");
+  assert.equal(off.get("x-forwarded-proto"), "https");
+  assert.equal(off.get("forwarded"), null);
+  assert.equal(set.get("x-forwarded-for"), "127.0.0.1", "one field, the configured value");
+  assert.equal(set.get("x-forwarded-proto"), "https");
+  assert.equal(set.get("forwarded"), "for=127.0.0.1;proto=http;host=localhost");
+});

@@ -6,7 +6,8 @@
  */
 
 /** Reverse proxying and its upstream protocols. */
-export const PROXYING = "reverse proxying is issue 'proxy part 2' (not yet supported)";
+export const PROXYING =
+  "not supported: ngw2f proxies HTTP only (proxy_pass to an HTTP app server such as ngw2f serve or gunicorn)";
 
 const SENDS_FILES = "not needed: ngw2f always sends files this way, with no switch";
 const SOCKETS = "not needed: ngw2f sets its socket options itself";

@@ -1,21 +1,38 @@
 /**
  * `ngw2f proxy --from-nginx`: an nginx config converted to an `ngw2f.toml`. nginx's main and
  * http levels become the top of the file, each `server {}` a `[[server]]`, each `location {}`
- * a `[[server.location]]`, in file order; what has no ngw2f equivalent is listed, with why,
- * in the result and in comments at the top of the TOML.
+ * a `[[server.location]]`, in file order, and each `upstream {}` and limit zone a table of its
+ * own; what has no ngw2f equivalent is listed, with why, in the result and in comments at the
+ * top of the TOML.
  *
  * @module
  */
 
 import { resolve } from "node:path";
 import {
+  comment,
   type Context,
+  jsRegex,
   newContext,
   skip,
+  time,
   type Unconverted,
   unconvertedList,
   variableProblem,
 } from "./_context.ts";
+import {
+  convertProxyBlock,
+  convertUpstream,
+  convertZone,
+  HTTP_INHERITED,
+  type Inherited,
+  isNginxTime,
+  isProxyDirective,
+  newProxyState,
+  type ProxyBlock,
+  type ProxyState,
+  writeNamedTables,
+} from "./_convert_proxy.ts";
 import { ConfigError } from "../../gateway/errors.ts";
 import { reasonFor } from "./_reasons.ts";
 import { convertServer, type HttpTls } from "./_server.ts";
@@ -43,6 +60,9 @@ interface Top {
   tls: HttpTls;
   serverBlocks: NginxDirective[];
   seen: Set<string>;
+  /** The http level's proxy and limit directives, converted once the level is read. */
+  proxyHttp: NginxDirective[];
+  proxy: ProxyState;
 }
 
 function once(top: Top, directive: NginxDirective, context: Context): boolean {
@@ -96,7 +116,10 @@ function convertTopDirective(
   const arg = args[0];
   if (level === "events") {
     if (name !== "worker_connections") {
-      return skip(context, directive, reasonFor(name) ?? "unknown directive");
+      const why = isProxyDirective(name)
+        ? `"${name}" directive is not allowed here`
+        : reasonFor(name);
+      return skip(context, directive, why ?? "unknown directive");
     }
     if (!/^\d+$/.test(arg ?? "") || args.length !== 1) {
       return skip(context, directive, `invalid value in "worker_connections" directive`);
@@ -115,6 +138,11 @@ function convertTopDirective(
       return inMain("workers", /^\d+$/.test(arg) ? Number(arg) : arg);
     case "pid":
       return inMain("pid", arg === "off" ? "off" : arg);
+    case "worker_shutdown_timeout":
+      if (args.length === 1 && !isNginxTime(arg)) {
+        return skip(context, directive, `invalid value "${arg}"`);
+      }
+      return inMain("worker_shutdown_timeout", time(arg));
     case "error_log":
       return convertErrorLog(directive, top, context);
     case "events":
@@ -145,8 +173,117 @@ function convertTopDirective(
         return;
       }
   }
+  if (isProxyDirective(name)) {
+    if (level === "main") skip(context, directive, `"${name}" directive is not allowed here`);
+    else if (name === "upstream") convertUpstream(directive, top.proxy, context);
+    else if (name.endsWith("_zone")) convertZone(directive, top.proxy, context);
+    else top.proxyHttp.push(directive);
+    return;
+  }
   if (isSetting(name)) return convertSetting(directive, level, top.settings, context);
   skip(context, directive, reasonFor(name) ?? "unknown directive");
+}
+
+/** A location block with its proxy directives taken out, and where it sits. */
+interface Found {
+  directive: NginxDirective;
+  parent: Found | null;
+  own: NginxDirective[];
+}
+
+/**
+ * `directive` (a server or location) without its proxy and limit directives, which it returns
+ * apart; every location inside is added to `found`, in the order `convertServer()` writes them.
+ */
+function takeProxy(
+  directive: NginxDirective,
+  context: Context,
+  found: Found[],
+  parent: Found | null,
+): [NginxDirective, NginxDirective[]] {
+  const own: NginxDirective[] = [];
+  const block: NginxDirective[] = [];
+  for (const child of directive.block ?? []) {
+    if (isProxyDirective(child.name)) own.push(child);
+    else if (child.name === "location" && child.block) {
+      const location: Found = { directive: child, parent, own: [] };
+      found.push(location);
+      const [copy, inner] = takeProxy(child, context, found, location);
+      location.own = inner;
+      block.push(copy);
+    } else block.push(child);
+  }
+  const copy = { ...directive, block };
+  // Reported directives are listed in file order: the copy takes the original's place.
+  context.order.set(copy, context.order.get(directive) ?? context.order.size);
+  return [copy, own];
+}
+
+/** The location `table` was converted from (`convertServer()` heads it with its file:line). */
+function sourceOf(table: Table, found: Found[], from: number, context: Context): number {
+  const note = context.comments.get(table)?.[0] ?? "";
+  const match = String(table.match);
+  return found.findIndex(({ directive: { file, line, args } }, i) => {
+    const at = `${file}:${line}`;
+    const pattern = (args.length === 2 ? args[1] : args[0] ?? "").replace(/^(=|\^~|~\*?|@)/, "");
+    return i >= from && (note === at || note.startsWith(`${at} (`)) &&
+      match.endsWith(jsRegex(pattern));
+  });
+}
+
+/** Adds `keys` to `table`, keeping its locations last. */
+function addKeys(table: Table, keys: Table) {
+  const { location } = table;
+  delete table.location;
+  Object.assign(table, keys);
+  if (location) table.location = location;
+}
+
+/**
+ * One `server {}`: `_server.ts` converts it without its proxy and limit directives, which are
+ * converted here, block by block, with nginx's inheritance (a flattened nested location takes
+ * its outer location's keys, not its `proxy_pass`).
+ */
+function convertProxiedServer(
+  block: NginxDirective,
+  top: Top,
+  outer: Inherited,
+  context: Context,
+): Table {
+  const found: Found[] = [];
+  const [stripped, own] = takeProxy(block, context, found, null);
+  const table = convertServer(stripped, context, top.tls);
+  const server = convertProxyBlock(own, "server", outer, top.proxy, context);
+  addKeys(table, server.table);
+  for (const note of server.notes) comment(context, table, note);
+  const done = new Map<Found, { block: ProxyBlock; keys: Table }>();
+  let from = 0;
+  for (const location of (table.location ?? []) as Table[]) {
+    const i = sourceOf(location, found, from, context);
+    if (i === -1) continue;
+    from = i + 1;
+    const source = found[i];
+    const parent = source.parent ? done.get(source.parent) : undefined;
+    const [modifier] = source.directive.args;
+    const converted = convertProxyBlock(
+      source.own,
+      "location",
+      parent?.block.inherited ?? server.inherited,
+      top.proxy,
+      context,
+      { noUri: /^[~@]/.test(modifier ?? "") },
+    );
+    const { proxy_pass: _, ...inherited } = parent?.keys ?? {};
+    const keys = { ...inherited, ...converted.table };
+    done.set(source, { block: converted, keys });
+    Object.assign(location, keys);
+    for (const note of converted.notes) comment(context, location, note);
+    if (converted.unpassed && !("return" in location)) {
+      location.return = 502;
+      comment(context, location, "nginx passes these requests on; ngw2f answers 502 (see above)");
+    }
+  }
+  return table;
 }
 
 function header(file: string, unconverted: Unconverted[]): string {
@@ -194,18 +331,27 @@ export function convertNginxConfig(root: NginxBlock): NginxConversion {
     tls: {},
     serverBlocks: [],
     seen: new Set(),
+    proxyHttp: [],
+    proxy: newProxyState(),
   };
   for (const directive of root.directives) convertTopDirective(directive, "main", top, context);
-  const servers = top.serverBlocks.map((block) => convertServer(block, context, top.tls));
+  const http = convertProxyBlock(top.proxyHttp, "http", HTTP_INHERITED, top.proxy, context);
+  const servers = top.serverBlocks.map((block) =>
+    convertProxiedServer(block, top, http.inherited, context)
+  );
   finishSettings(top.settings);
   const types = top.settings.types;
   delete top.settings.types;
-  const document: Table = { ...top.main, ...top.settings };
+  const document: Table = { ...top.main, ...top.settings, ...http.table };
   if (Object.keys(top.logFormats).length) document.log_format = top.logFormats;
   if (types) document.types = types;
-  if (servers.length) document.server = servers;
   const unconverted = unconvertedList(context);
-  const body = writeToml(document, context.comments);
+  const body = [
+    http.notes.map((note) => `# ${note}`).join("\n"),
+    writeToml(document, context.comments),
+    writeNamedTables(top.proxy),
+    servers.length ? writeToml({ server: servers }, context.comments) : "",
+  ].filter(Boolean).join("\n\n");
   return { toml: `${header(root.file, unconverted)}\n\n${body}\n`, unconverted };
 }
 

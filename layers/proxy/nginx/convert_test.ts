@@ -316,34 +316,34 @@ Deno.test("convertNginxConfig() writes access_log as a string, or a list when th
   assert.match(whyNot("access_log syslog:server=x;")[0], /files or stdout/);
 });
 
-Deno.test("convertNginxConfig() answers 502 for a location that passes requests on", () => {
+Deno.test("convertNginxConfig() answers 502 for a location that passes requests on elsewhere", () => {
   const { doc, unconverted, toml } = convert(
-    "http { upstream app { server 127.0.0.1:9000; }\nserver { listen 80;\nlocation /api/ {\nproxy_pass http://app;\nproxy_set_header Host $host;\n}\nlocation ~ \\.php$ { fastcgi_pass unix:/run/php.sock; return 403; } } }",
+    "http { server { listen 80;\nlocation /ext/ {\nproxy_pass https://example.com;\n}\nlocation ~ \\.php$ { fastcgi_pass unix:/run/php.sock; }\nlocation /cgi/ { uwsgi_pass 127.0.0.1:9001; return 403; } } }",
   );
   assert.deepEqual(doc.server![0].location, [
-    { match: "/api/", return: 502 },
-    { match: "~ \\.php$", return: 403 },
+    { match: "/ext/", return: 502 },
+    { match: "~ \\.php$", return: 502 },
+    { match: "/cgi/", return: 403 },
   ]);
   assert.deepEqual(unconverted.map((u) => [u.line, u.directive.split(" ")[0]]), [
-    [1, "upstream"],
-    [4, "proxy_pass"],
-    [5, "proxy_set_header"],
-    [7, "fastcgi_pass"],
+    [3, "proxy_pass"],
+    [5, "fastcgi_pass"],
+    [6, "uwsgi_pass"],
   ]);
-  assert.ok(unconverted.every((u) => /proxy part 2/.test(u.why)));
+  assert.match(unconverted[0].why, /https:\/\/ upstreams/);
+  assert.match(unconverted[1].why, /proxies HTTP only/);
   assert.match(toml, /# nginx passes these requests on; ngw2f answers 502/);
 });
 
-Deno.test("convertNginxConfig() lists if, map, set, limit_req, internal and unknown directives", () => {
+Deno.test("convertNginxConfig() lists if, map, set, limit_rate, internal and unknown directives", () => {
   const { unconverted } = convert(
-    "http { map $a $b { default 1; } limit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;\nserver { listen 80; set $x 1; if ($x) { return 403; }\nlocation / { limit_req zone=z; internal; frobnicate on; } } }",
+    "http { map $a $b { default 1; }\nserver { listen 80; set $x 1; if ($x) { return 403; }\nlocation / { limit_rate 100k; internal; frobnicate on; } } }",
   );
   const reasons = Object.fromEntries(unconverted.map((u) => [u.directive.split(" ")[0], u.why]));
   assert.match(reasons.map, /no user-defined variables/);
   assert.match(reasons.set, /no user-defined variables/);
   assert.match(reasons.if, /no if blocks/);
-  assert.match(reasons.limit_req_zone, /rate and connection limits/);
-  assert.match(reasons.limit_req, /rate and connection limits/);
+  assert.match(reasons.limit_rate, /bandwidth/);
   assert.match(reasons.internal, /reachable from outside/);
   assert.equal(reasons.frobnicate, "unknown directive");
   assert.equal(unconverted.find((u) => u.directive.startsWith("if"))!.directive, "if ($x) { … }");

@@ -49,7 +49,9 @@ const HOP_BY_HOP = new Set([
 const HIDDEN = new Set(["date", "server", "x-pad", "x-accel-expires", "x-accel-redirect"]);
 const HIDDEN_PREFIX = "x-accel-";
 /** Client fields the proxy sets itself. */
-const REPLACED = new Set(["host", "expect", "x-forwarded-for", "x-forwarded-proto"]);
+const REPLACED = new Set(["host", "expect", "x-forwarded-for"]);
+/** Client fields the proxy replaces when it adds the forwarding fields (`proxy_forwarded`). */
+const FORWARDING = new Set(["forwarded", "x-forwarded-host", "x-forwarded-proto"]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
 
 const encoder = new TextEncoder();
@@ -351,21 +353,28 @@ export class ReverseProxy {
       else if (name === "forwarded") prior = prior === null ? value : `${prior}, ${value}`;
       if (
         HOP_BY_HOP.has(name) || REPLACED.has(name) || dropped.has(name) || setNames.has(name) ||
-        (forwarded && (name === "forwarded" || name === "x-forwarded-host"))
+        (forwarded && FORWARDING.has(name))
       ) continue;
       text += `${name}: ${value}\r\n`;
     }
+    // proxy_set_header naming a forwarding field replaces the proxy's own.
     if (forwarded) {
       const addr = ex.remoteAddr;
       const host = headerOf(head, "host") ?? "";
-      text += `X-Forwarded-For: ${xff === null ? addr : `${xff}, ${addr}`}\r\n`;
-      text += `X-Forwarded-Proto: ${ex.scheme}\r\n`;
-      if (host) text += `X-Forwarded-Host: ${host}\r\n`;
-      const node = `for=${forwardedNode(addr)};proto=${ex.scheme}${
-        host && !/[",;\s]/.test(host) ? `;host=${host}` : ""
-      }`;
-      text += `Forwarded: ${prior === null ? node : `${prior}, ${node}`}\r\n`;
-    } else if (xff !== null) text += `x-forwarded-for: ${xff}\r\n`;
+      if (!setNames.has("x-forwarded-for")) {
+        text += `X-Forwarded-For: ${xff === null ? addr : `${xff}, ${addr}`}\r\n`;
+      }
+      if (!setNames.has("x-forwarded-proto")) text += `X-Forwarded-Proto: ${ex.scheme}\r\n`;
+      if (host && !setNames.has("x-forwarded-host")) text += `X-Forwarded-Host: ${host}\r\n`;
+      if (!setNames.has("forwarded")) {
+        const node = `for=${forwardedNode(addr)};proto=${ex.scheme}${
+          host && !/[",;\s]/.test(host) ? `;host=${host}` : ""
+        }`;
+        text += `Forwarded: ${prior === null ? node : `${prior}, ${node}`}\r\n`;
+      }
+    } else if (xff !== null && !setNames.has("x-forwarded-for")) {
+      text += `x-forwarded-for: ${xff}\r\n`;
+    }
     for (const { name, value } of set) {
       const expanded = req.expand(value);
       if (expanded !== "" && !/[\r\n]/.test(expanded)) text += `${name}: ${expanded}\r\n`;
