@@ -1,0 +1,394 @@
+/**
+ * The framework's app (Flask's `Flask` object): routes on the toolkit's `RouteMap`, views that
+ * take an explicit {@linkcode RequestContext} and return anything {@linkcode makeResponse}
+ * turns into a response, before/after/teardown hooks, error handlers by status or by error
+ * class, blueprints, and `urlFor`. The app is a gateway app object: `ngw2f serve app.ts`,
+ * `deno serve` and the toolkit's test client all run it.
+ *
+ * @module
+ */
+
+import type { Context } from "../gateway/mod.ts";
+import {
+  HttpError,
+  InternalServerError,
+  isHttpError,
+  MethodNotAllowed,
+  NotFound,
+  RequestRedirect,
+  RequestWrapper,
+  type RequestWrapperOptions,
+  RouteMap,
+  type RuleOptions,
+} from "../toolkit/mod.ts";
+import { RequestContext, type UrlForOptions } from "./context.ts";
+import { makeResponse, type ViewResult } from "./response.ts";
+import type { Blueprint, RegisterOptions } from "./blueprint.ts";
+
+/** A view: answers one request. */
+export type View<State extends Record<string, unknown> = Record<string, unknown>> = (
+  c: RequestContext<State>,
+) => ViewResult | Promise<ViewResult>;
+
+/** A before-request hook: returning a result answers the request instead of the view. */
+export type BeforeHook<State extends Record<string, unknown> = Record<string, unknown>> = (
+  c: RequestContext<State>,
+) => ViewResult | void | Promise<ViewResult | void>;
+
+/** An after-request hook: may change or replace the response. */
+export type AfterHook<State extends Record<string, unknown> = Record<string, unknown>> = (
+  c: RequestContext<State>,
+  response: Response,
+) => Response | void | Promise<Response | void>;
+
+/** A teardown hook: runs after every request, with the error that ended it, if any. */
+export type TeardownHook<State extends Record<string, unknown> = Record<string, unknown>> = (
+  c: RequestContext<State>,
+  error: unknown,
+) => void | Promise<void>;
+
+/** An error handler: turns an error into a result. */
+export type ErrorHandler<
+  E = unknown,
+  State extends Record<string, unknown> = Record<string, unknown>,
+> = (c: RequestContext<State>, error: E) => ViewResult | Promise<ViewResult>;
+
+/** What {@linkcode App.route} takes besides the rule. */
+export interface RouteOptions extends Omit<RuleOptions, "methods"> {
+  /** Methods allowed (default `["GET"]`; HEAD follows GET, OPTIONS is automatic). */
+  methods?: readonly string[];
+  /** The endpoint name (default: the view function's name, else the rule). */
+  endpoint?: string;
+}
+
+/** How an app is made. */
+export interface AppOptions {
+  /** The app's name (default `"app"`). */
+  name?: string;
+  /** Options for every request wrapper (body limits, trusted proxies). */
+  request?: RequestWrapperOptions;
+  /** Log unhandled errors here (default: the gateway context's log). */
+  onError?: (error: unknown, c: RequestContext) => void;
+}
+
+type ErrorClass = abstract new (...args: never[]) => unknown;
+
+/** The hooks and handlers of the app or of one blueprint. */
+export interface Scope<State extends Record<string, unknown> = Record<string, unknown>> {
+  before: BeforeHook<State>[];
+  after: AfterHook<State>[];
+  teardown: TeardownHook<State>[];
+  byStatus: Map<number, ErrorHandler<HttpError, State>>;
+  byClass: [ErrorClass, ErrorHandler<unknown, State>][];
+}
+
+/** A fresh, empty scope. */
+export function emptyScope<State extends Record<string, unknown>>(): Scope<State> {
+  return { before: [], after: [], teardown: [], byStatus: new Map(), byClass: [] };
+}
+
+/** One registered endpoint: its view and the scopes (app first) whose hooks apply. */
+interface Endpoint<State extends Record<string, unknown>> {
+  view: View<State>;
+  scopes: Scope<State>[];
+}
+
+/** The framework's app. */
+export class App<State extends Record<string, unknown> = Record<string, unknown>> {
+  /** The app's name. */
+  readonly name: string;
+  /** The URL map (the toolkit's `RouteMap`). */
+  readonly urls: RouteMap = new RouteMap();
+  /** The app's own hooks and error handlers. */
+  readonly scope: Scope<State> = emptyScope();
+  readonly #endpoints = new Map<string, Endpoint<State>>();
+  readonly #options: AppOptions;
+
+  constructor(options: AppOptions = {}) {
+    this.name = options.name ?? "app";
+    this.#options = options;
+  }
+
+  /**
+   * Adds a rule (`/notes/<int:id>`) answered by `view`. The endpoint is `options.endpoint`,
+   * else the view's function name; one endpoint may have several rules, never two views.
+   */
+  route(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.addRoute(rule, view, options, [this.scope]);
+  }
+
+  /** Adds a rule for an already named endpoint with the given hook scopes (blueprints use it). */
+  addRoute(rule: string, view: View<State>, options: RouteOptions, scopes: Scope<State>[]): this {
+    const { endpoint: named, ...ruleOptions } = options;
+    const endpoint = named ?? (view.name && view.name !== "anonymous" ? view.name : rule);
+    // A class-based view says which methods it has (MethodView: its get/post/… methods).
+    const viewMethods = (view as { methods?: readonly string[] }).methods;
+    if (ruleOptions.methods === undefined && viewMethods) ruleOptions.methods = viewMethods;
+    const known = this.#endpoints.get(endpoint);
+    if (known && known.view !== view) {
+      throw new Error(
+        `Cannot add "${rule}": the endpoint "${endpoint}" already has another view; name this one with { endpoint }`,
+      );
+    }
+    this.urls.add(rule, endpoint, ruleOptions as RuleOptions);
+    this.#endpoints.set(endpoint, { view, scopes });
+    return this;
+  }
+
+  /** `route(rule, view, { methods: ["GET"] })`. */
+  get(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["GET"] });
+  }
+
+  /** `route(rule, view, { methods: ["POST"] })`. */
+  post(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["POST"] });
+  }
+
+  /** `route(rule, view, { methods: ["PUT"] })`. */
+  put(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["PUT"] });
+  }
+
+  /** `route(rule, view, { methods: ["PATCH"] })`. */
+  patch(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["PATCH"] });
+  }
+
+  /** `route(rule, view, { methods: ["DELETE"] })`. */
+  delete(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["DELETE"] });
+  }
+
+  /** Runs `hook` before every view; a hook that returns a result answers instead. */
+  before(hook: BeforeHook<State>): this {
+    this.scope.before.push(hook);
+    return this;
+  }
+
+  /** Runs `hook` on every response (last registered runs first, as in Flask). */
+  after(hook: AfterHook<State>): this {
+    this.scope.after.push(hook);
+    return this;
+  }
+
+  /** Runs `hook` after every request, even when it failed. */
+  teardown(hook: TeardownHook<State>): this {
+    this.scope.teardown.push(hook);
+    return this;
+  }
+
+  /**
+   * Handles an HTTP status (`404`) or an error class (`TypeError`, `NotFound`); the most
+   * specific class wins (a subclass over its parent), then a status handler.
+   */
+  errorHandler<E>(
+    key: number | (abstract new (...args: never[]) => E),
+    handler: ErrorHandler<E, State>,
+  ): this {
+    registerErrorHandler(this.scope, key, handler as ErrorHandler<unknown, State>);
+    return this;
+  }
+
+  /** Registers `blueprint`'s routes, hooks and error handlers (Flask's `register_blueprint`). */
+  register(blueprint: Blueprint<State>, options: RegisterOptions = {}): this {
+    blueprint.registerOn(this, options);
+    return this;
+  }
+
+  /** Builds a URL (Flask's `url_for`); a request's `c.urlFor` fills in its host and root. */
+  urlFor(
+    endpoint: string,
+    params: Record<string, unknown> = {},
+    options: UrlForOptions = {},
+    base: { host?: string; scheme?: string; rootPath?: string } = {},
+  ): string {
+    const { external, anchor, scheme, method } = options;
+    return this.urls.build(endpoint as never, params as never, {
+      ...(method ? { method } : {}),
+      ...(external || scheme ? { external: true } : {}),
+      ...(scheme ?? base.scheme ? { scheme: scheme ?? base.scheme } : {}),
+      ...(base.host ? { host: base.host } : {}),
+      ...(anchor !== undefined ? { anchor } : {}),
+      ...(base.rootPath ? { rootPath: base.rootPath } : {}),
+    });
+  }
+
+  /** The gateway entry point: answers `request`. */
+  fetch = async (request: Request, ctx: Context): Promise<Response> => {
+    const req = new RequestWrapper(request, ctx, this.#options.request);
+    const c = new RequestContext<State>(req, ctx, this);
+    let scopes: Scope<State>[] = [this.scope];
+    let response: Response;
+    let failure: unknown = undefined;
+    try {
+      const result = this.urls.match(req.method, req.path, {
+        host: req.host,
+        scheme: req.scheme,
+        query: req.queryString,
+        rootPath: req.rootPath,
+        websocket: req.isWebsocket,
+      });
+      let answered: ViewResult | void = undefined;
+      if (result.kind === "match") {
+        c.endpoint = result.endpoint;
+        c.params = result.params as Record<string, unknown>;
+        const endpoint = this.#endpoints.get(result.endpoint)!;
+        scopes = endpoint.scopes;
+        answered = await runBefore(scopes, c);
+        response = answered === undefined
+          ? makeResponse(await endpoint.view(c), result.endpoint)
+          : makeResponse(answered, result.endpoint);
+      } else {
+        answered = await runBefore(scopes, c);
+        if (answered !== undefined) response = makeResponse(answered, "before_request");
+        else if (result.kind === "options") {
+          response = new Response(null, {
+            status: 200,
+            headers: { allow: result.allowed.join(", ") },
+          });
+        } else if (result.kind === "redirect") throw new RequestRedirect(result.location);
+        else if (result.kind === "method_not_allowed") throw new MethodNotAllowed(result.allowed);
+        else throw new NotFound();
+      }
+    } catch (error) {
+      failure = error;
+      response = await this.#handleError(c, scopes, error);
+    }
+    try {
+      response = await runAfter(scopes, c, response);
+    } catch (error) {
+      failure ??= error;
+      response = await this.#handleError(c, scopes, error);
+    }
+    if (request.method === "HEAD" && response.body !== null) {
+      response = new Response(null, response);
+    }
+    for (const scope of [...scopes].reverse()) {
+      for (const hook of scope.teardown) {
+        try {
+          await hook(c, isHttpError(failure) ? undefined : failure);
+        } catch (error) {
+          this.#log(error, c);
+        }
+      }
+    }
+    return response;
+  };
+
+  async #handleError(
+    c: RequestContext<State>,
+    scopes: Scope<State>[],
+    error: unknown,
+  ): Promise<Response> {
+    const handler = findErrorHandler(scopes, error);
+    if (handler) {
+      try {
+        return makeResponse(await handler(c, error as never), "error handler");
+      } catch (again) {
+        if (again !== error) return await this.#handleError(c, [this.scope], again);
+      }
+    }
+    if (isHttpError(error)) return error.toResponse(c.raw);
+    this.#log(error, c);
+    const fallback = findErrorHandler(scopes, new InternalServerError());
+    if (fallback) {
+      try {
+        return makeResponse(await fallback(c, error as never), "error handler");
+      } catch (again) {
+        this.#log(again, c);
+      }
+    }
+    return new InternalServerError().toResponse(c.raw);
+  }
+
+  #log(error: unknown, c: RequestContext<State>): void {
+    if (this.#options.onError) return this.#options.onError(error, c as RequestContext);
+    c.ctx.log.error(
+      `Cannot answer "${c.request.method} ${c.request.path}" (${c.endpoint ?? "no endpoint"})`,
+      error,
+    );
+  }
+}
+
+/** Registers an error handler on `scope`. */
+export function registerErrorHandler<State extends Record<string, unknown>>(
+  scope: Scope<State>,
+  key: number | ErrorClass,
+  handler: ErrorHandler<unknown, State>,
+): void {
+  if (typeof key === "number") {
+    if (!Number.isInteger(key) || key < 400 || key > 599) {
+      throw new RangeError(`Cannot handle status ${key}: error handlers take 400–599`);
+    }
+    scope.byStatus.set(key, handler as ErrorHandler<HttpError, State>);
+  } else scope.byClass.push([key, handler]);
+}
+
+/** The handler for `error`: innermost scope first; by class (most specific), then by status. */
+function findErrorHandler<State extends Record<string, unknown>>(
+  scopes: Scope<State>[],
+  error: unknown,
+): ErrorHandler<unknown, State> | undefined {
+  for (const scope of [...scopes].reverse()) {
+    let best: [ErrorClass, ErrorHandler<unknown, State>] | undefined;
+    for (const entry of scope.byClass) {
+      if (error instanceof (entry[0] as new () => unknown)) {
+        if (!best || (entry[0] as ErrorClass).prototype instanceof best[0]) best = entry;
+      }
+    }
+    if (best) return best[1];
+    if (error instanceof HttpError) {
+      const byStatus = scope.byStatus.get(error.status);
+      if (byStatus) return byStatus as ErrorHandler<unknown, State>;
+    }
+  }
+  return undefined;
+}
+
+async function runBefore<State extends Record<string, unknown>>(
+  scopes: Scope<State>[],
+  c: RequestContext<State>,
+): Promise<ViewResult | void> {
+  for (const scope of scopes) {
+    for (const hook of scope.before) {
+      const result = await hook(c);
+      if (result !== undefined) return result;
+    }
+  }
+  return undefined;
+}
+
+async function runAfter<State extends Record<string, unknown>>(
+  scopes: Scope<State>[],
+  c: RequestContext<State>,
+  response: Response,
+): Promise<Response> {
+  for (const fn of c.afterThisRequest) response = await fn(response);
+  c.responseHeaders.forEach((value, name) => {
+    if (!response.headers.has(name)) response = withHeader(response, name, value);
+  });
+  for (const scope of [...scopes].reverse()) {
+    for (const hook of [...scope.after].reverse()) {
+      const result = await hook(c, response);
+      if (result instanceof Response) response = result;
+    }
+  }
+  return response;
+}
+
+/** `response` with a header added (a copy when its headers are immutable). */
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set(name, value);
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  }
+}

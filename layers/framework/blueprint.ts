@@ -1,0 +1,155 @@
+/**
+ * Blueprints (Flask's `Blueprint`): a group of routes with its own URL prefix, hooks and error
+ * handlers, registered on an app (or nested in another blueprint). Its endpoints are named
+ * `blueprint.view`; a nested one `parent.child.view`. Its hooks run for its own routes only,
+ * after the app's (and the parent's) before-hooks and before their after-hooks.
+ *
+ * @module
+ */
+
+import {
+  type AfterHook,
+  type App,
+  type BeforeHook,
+  emptyScope,
+  type ErrorHandler,
+  registerErrorHandler,
+  type RouteOptions,
+  type Scope,
+  type TeardownHook,
+  type View,
+} from "./app.ts";
+
+/** How a blueprint is registered. */
+export interface RegisterOptions {
+  /** Prefix for its rules (`/admin`); default: the blueprint's own. */
+  urlPrefix?: string;
+  /** Its name in endpoints (default: the blueprint's own), to register one twice. */
+  name?: string;
+}
+
+interface BlueprintRoute<State extends Record<string, unknown>> {
+  rule: string;
+  view: View<State>;
+  options: RouteOptions;
+}
+
+/** A group of routes, hooks and error handlers. */
+export class Blueprint<State extends Record<string, unknown> = Record<string, unknown>> {
+  /** Its name: the first part of its endpoints. */
+  readonly name: string;
+  /** Its URL prefix (`/notes`), or `""`. */
+  readonly urlPrefix: string;
+  /** Its folders, relative to the app or absolute: for the app's templates and static files. */
+  readonly templateFolder: string | null;
+  /** Its static folder, served under `<prefix>/static` by the app, or null. */
+  readonly staticFolder: string | null;
+  /** Its hooks and error handlers. */
+  readonly scope: Scope<State> = emptyScope();
+  readonly #routes: BlueprintRoute<State>[] = [];
+  readonly #children: [Blueprint<State>, RegisterOptions][] = [];
+
+  constructor(
+    name: string,
+    options: { urlPrefix?: string; templateFolder?: string; staticFolder?: string } = {},
+  ) {
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+      throw new TypeError(`Cannot name a blueprint "${name}": use letters, digits, "_" and "-"`);
+    }
+    this.name = name;
+    this.urlPrefix = (options.urlPrefix ?? "").replace(/\/+$/, "");
+    this.templateFolder = options.templateFolder ?? null;
+    this.staticFolder = options.staticFolder ?? null;
+  }
+
+  /** Adds a rule answered by `view` (its endpoint becomes `name.endpoint`). */
+  route(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    this.#routes.push({ rule, view, options });
+    return this;
+  }
+
+  /** `route(rule, view, { methods: ["GET"] })`. */
+  get(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["GET"] });
+  }
+
+  /** `route(rule, view, { methods: ["POST"] })`. */
+  post(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["POST"] });
+  }
+
+  /** `route(rule, view, { methods: ["PUT"] })`. */
+  put(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["PUT"] });
+  }
+
+  /** `route(rule, view, { methods: ["PATCH"] })`. */
+  patch(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["PATCH"] });
+  }
+
+  /** `route(rule, view, { methods: ["DELETE"] })`. */
+  delete(rule: string, view: View<State>, options: RouteOptions = {}): this {
+    return this.route(rule, view, { ...options, methods: ["DELETE"] });
+  }
+
+  /** A before-request hook for this blueprint's routes. */
+  before(hook: BeforeHook<State>): this {
+    this.scope.before.push(hook);
+    return this;
+  }
+
+  /** An after-request hook for this blueprint's routes. */
+  after(hook: AfterHook<State>): this {
+    this.scope.after.push(hook);
+    return this;
+  }
+
+  /** A teardown hook for this blueprint's routes. */
+  teardown(hook: TeardownHook<State>): this {
+    this.scope.teardown.push(hook);
+    return this;
+  }
+
+  /** An error handler for errors in this blueprint's routes (before the app's). */
+  errorHandler<E>(
+    key: number | (abstract new (...args: never[]) => E),
+    handler: ErrorHandler<E, State>,
+  ): this {
+    registerErrorHandler(this.scope, key, handler as ErrorHandler<unknown, State>);
+    return this;
+  }
+
+  /** Nests `child` (its endpoints become `name.child.view`, its prefix goes after this one). */
+  register(child: Blueprint<State>, options: RegisterOptions = {}): this {
+    if (child === this) {
+      throw new TypeError(`Cannot register the blueprint "${this.name}" on itself`);
+    }
+    this.#children.push([child, options]);
+    return this;
+  }
+
+  /** Adds this blueprint's routes (and its children's) to `app`. */
+  registerOn(
+    app: App<State>,
+    options: RegisterOptions = {},
+    parent: { prefix: string; name: string; scopes: Scope<State>[] } = {
+      prefix: "",
+      name: "",
+      scopes: [app.scope],
+    },
+  ): void {
+    const name = parent.name + (options.name ?? this.name);
+    const prefix = parent.prefix + (options.urlPrefix?.replace(/\/+$/, "") ?? this.urlPrefix);
+    const scopes = [...parent.scopes, this.scope];
+    for (const { rule, view, options: routeOptions } of this.#routes) {
+      const endpoint = routeOptions.endpoint ??
+        (view.name && view.name !== "anonymous" ? view.name : rule);
+      const full = prefix + (rule === "/" && prefix ? "/" : rule);
+      app.addRoute(full, view, { ...routeOptions, endpoint: `${name}.${endpoint}` }, scopes);
+    }
+    for (const [child, childOptions] of this.#children) {
+      child.registerOn(app, childOptions, { prefix, name: `${name}.`, scopes });
+    }
+  }
+}

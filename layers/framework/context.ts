@@ -1,0 +1,92 @@
+/**
+ * What a view, a hook and an error handler get: one explicit object per request — the request
+ * wrapper, the route's params, the app, per-request state (Flask's `g`), the session once the
+ * app has one, and `urlFor`. No globals, so no "working outside of application context".
+ *
+ * @module
+ */
+
+import type { Context } from "../gateway/mod.ts";
+import type { BuildOptions, RequestWrapper } from "../toolkit/mod.ts";
+
+/** The app as a request sees it. */
+export interface AppLike {
+  /** The app's name (logs, the debug page). */
+  readonly name: string;
+  /** Builds a URL for `endpoint` (see {@linkcode RequestContext.urlFor}). */
+  urlFor(
+    endpoint: string,
+    params?: Record<string, unknown>,
+    options?: UrlForOptions,
+    base?: { host?: string; scheme?: string; rootPath?: string },
+  ): string;
+}
+
+/** Options of `urlFor`: Flask's `_external`, `_anchor`, `_scheme`, `_method`. */
+export interface UrlForOptions {
+  /** An absolute URL (`http://host/path`). */
+  external?: boolean;
+  /** A fragment (`#top`), encoded. */
+  anchor?: string;
+  /** The scheme of an absolute URL (implies `external`). */
+  scheme?: string;
+  /** The method the rule must allow. */
+  method?: string;
+}
+
+/** One request's context. `State` types `g`. */
+export class RequestContext<State extends Record<string, unknown> = Record<string, unknown>> {
+  /** The request wrapper (args, form, files, json, cookies, accept, …). */
+  readonly request: RequestWrapper;
+  /** The gateway context (client address, worker, signal, log, waitUntil). */
+  readonly ctx: Context;
+  /** The app. */
+  readonly app: AppLike;
+  /** The matched endpoint (`"index"`, `"notes.show"`), or `null` before routing or on a 404. */
+  endpoint: string | null = null;
+  /** The route's converted params. */
+  params: Record<string, unknown> = {};
+  /** Per-request storage (Flask's `g`), empty at the start of every request. */
+  readonly g: Partial<State> = {};
+  /** Headers every response of this request gets (set by hooks before the view answers). */
+  readonly responseHeaders: Headers = new Headers();
+  /** Functions `after_this_request` registered: run on the response, in order. */
+  readonly afterThisRequest: ((response: Response) => Response | Promise<Response>)[] = [];
+
+  constructor(request: RequestWrapper, ctx: Context, app: AppLike) {
+    this.request = request;
+    this.ctx = ctx;
+    this.app = app;
+  }
+
+  /** The raw Fetch `Request`. */
+  get raw(): Request {
+    return this.request.request;
+  }
+
+  /**
+   * Builds a URL for `endpoint` (`"notes.show"`; `".show"` is relative to the current
+   * blueprint), with `params` filling the rule and the rest going to the query string.
+   * Relative to this request's mount point; absolute with `external` or another `scheme`.
+   */
+  urlFor(endpoint: string, params: Record<string, unknown> = {}, options: UrlForOptions = {}) {
+    if (endpoint.startsWith(".")) {
+      const current = this.endpoint ?? "";
+      const dot = current.lastIndexOf(".");
+      endpoint = dot === -1 ? endpoint.slice(1) : current.slice(0, dot) + endpoint;
+    }
+    return this.app.urlFor(endpoint, params, options, {
+      host: this.request.host,
+      scheme: this.request.scheme,
+      rootPath: this.request.rootPath,
+    });
+  }
+
+  /** Runs `fn` on this request's response (Flask's `after_this_request`). */
+  after(fn: (response: Response) => Response | Promise<Response>): void {
+    this.afterThisRequest.push(fn);
+  }
+}
+
+/** Re-exported for `urlFor`'s callers. */
+export type { BuildOptions };
