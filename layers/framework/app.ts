@@ -71,14 +71,20 @@ export interface AppOptions {
   onError?: (error: unknown, c: RequestContext) => void;
 }
 
-type ErrorClass = abstract new (...args: never[]) => unknown;
+/** An error class an error handler is registered for. */
+export type ErrorClass = abstract new (...args: never[]) => unknown;
 
 /** The hooks and handlers of the app or of one blueprint. */
 export interface Scope<State extends Record<string, unknown> = Record<string, unknown>> {
+  /** Before-request hooks, in order. */
   before: BeforeHook<State>[];
+  /** After-request hooks (run last-registered first). */
   after: AfterHook<State>[];
+  /** Teardown hooks. */
   teardown: TeardownHook<State>[];
+  /** Error handlers by HTTP status. */
   byStatus: Map<number, ErrorHandler<HttpError, State>>;
+  /** Error handlers by error class, in registration order. */
   byClass: [ErrorClass, ErrorHandler<unknown, State>][];
 }
 
@@ -104,6 +110,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly #endpoints = new Map<string, Endpoint<State>>();
   readonly #options: AppOptions;
 
+  /** A new app. */
   constructor(options: AppOptions = {}) {
     this.name = options.name ?? "app";
     this.#options = options;

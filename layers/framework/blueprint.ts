@@ -49,6 +49,7 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
   readonly #routes: BlueprintRoute<State>[] = [];
   readonly #children: [Blueprint<State>, RegisterOptions][] = [];
 
+  /** A blueprint named `name` (letters, digits, "_" and "-"). */
   constructor(
     name: string,
     options: { urlPrefix?: string; templateFolder?: string; staticFolder?: string } = {},

@@ -53,6 +53,7 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
   /** Functions `after_this_request` registered: run on the response, in order. */
   readonly afterThisRequest: ((response: Response) => Response | Promise<Response>)[] = [];
 
+  /** The context of `request` in `app`. */
   constructor(request: RequestWrapper, ctx: Context, app: AppLike) {
     this.request = request;
     this.ctx = ctx;
@@ -69,7 +70,11 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
    * blueprint), with `params` filling the rule and the rest going to the query string.
    * Relative to this request's mount point; absolute with `external` or another `scheme`.
    */
-  urlFor(endpoint: string, params: Record<string, unknown> = {}, options: UrlForOptions = {}) {
+  urlFor(
+    endpoint: string,
+    params: Record<string, unknown> = {},
+    options: UrlForOptions = {},
+  ): string {
     if (endpoint.startsWith(".")) {
       const current = this.endpoint ?? "";
       const dot = current.lastIndexOf(".");

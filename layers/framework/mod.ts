@@ -25,6 +25,7 @@ export {
   App,
   type AppOptions,
   type BeforeHook,
+  type ErrorClass,
   type ErrorHandler,
   type RouteOptions,
   type Scope,

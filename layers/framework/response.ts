@@ -33,6 +33,7 @@ export type ViewResult =
 
 /** A view returned something that is not a response. */
 export class ViewReturnError extends TypeError {
+  /** `"ViewReturnError"`. */
   override name = "ViewReturnError";
 }
 
