@@ -9,7 +9,11 @@
  */
 
 import type { Context } from "../gateway/mod.ts";
+import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import {
+  Client,
+  type ClientOptions,
   HttpError,
   InternalServerError,
   isHttpError,
@@ -20,6 +24,7 @@ import {
   type RequestWrapperOptions,
   RouteMap,
   type RuleOptions,
+  sendFromDirectory,
 } from "../toolkit/mod.ts";
 import { RequestContext, type UrlForOptions } from "./context.ts";
 import { makeResponse, type ViewResult } from "./response.ts";
@@ -65,6 +70,17 @@ export interface RouteOptions extends Omit<RuleOptions, "methods"> {
 export interface AppOptions {
   /** The app's name (default `"app"`). */
   name?: string;
+  /**
+   * The app's folder, holding `templates/` and `static/`: a path or a `file:` URL (pass
+   * `new URL(".", import.meta.url)`); default: the working directory.
+   */
+  root?: string | URL;
+  /** The static folder, relative to `root` (default `"static"`); `null`: no static route. */
+  staticFolder?: string | null;
+  /** Where static files are served (default `"/static"`), endpoint `static`. */
+  staticUrlPath?: string;
+  /** `Cache-Control: max-age` of static files in seconds (Flask's SEND_FILE_MAX_AGE_DEFAULT); default none (no-cache, revalidated by ETag). */
+  staticMaxAge?: number | null;
   /** Options for every request wrapper (body limits, trusted proxies). */
   request?: RequestWrapperOptions;
   /** Log unhandled errors here (default: the gateway context's log). */
@@ -114,6 +130,39 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   constructor(options: AppOptions = {}) {
     this.name = options.name ?? "app";
     this.#options = options;
+    const root = options.root;
+    this.root = root === undefined
+      ? Deno.cwd()
+      : root instanceof URL || root.startsWith("file:")
+      ? fileURLToPath(root)
+      : resolve(root);
+    const folder = options.staticFolder === undefined ? "static" : options.staticFolder;
+    if (folder !== null) {
+      this.addStatic(
+        (options.staticUrlPath ?? "/static").replace(/\/+$/, ""),
+        resolve(this.root, folder),
+        "static",
+        [this.scope],
+      );
+    }
+  }
+
+  /** The app's folder (absolute). */
+  readonly root: string;
+
+  /** Serves `directory` under `urlPath` (endpoint `endpoint`, param `filename`). */
+  addStatic(urlPath: string, directory: string, endpoint: string, scopes: Scope<State>[]): this {
+    const maxAge = this.#options.staticMaxAge ?? null;
+    const serveStatic: View<State> = (c) =>
+      sendFromDirectory(c.raw, directory, String(c.params.filename), {
+        ...(maxAge === null ? {} : { maxAge }),
+      });
+    return this.addRoute(`${urlPath}/<path:filename>`, serveStatic, { endpoint }, scopes);
+  }
+
+  /** A test client for this app (the toolkit's: cookies kept, redirects on demand). */
+  testClient(options: ClientOptions = {}): Client {
+    return new Client(this, options);
   }
 
   /**

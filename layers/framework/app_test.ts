@@ -303,3 +303,37 @@ Deno.test("an endpoint cannot get a second view", () => {
     /the endpoint "same" already has another view/,
   );
 });
+
+Deno.test("static files from the app's and a blueprint's folders, with urlFor('static')", async () => {
+  const root = await Deno.makeTempDir({ prefix: "ngw2f-framework-" });
+  try {
+    await Deno.mkdir(`${root}/static`);
+    await Deno.mkdir(`${root}/admin_static`);
+    await Deno.writeTextFile(`${root}/static/site.css`, "body{}");
+    await Deno.writeTextFile(`${root}/admin_static/admin.js`, "1");
+    await Deno.writeTextFile(`${root}/secret.txt`, "no");
+    const admin = new Blueprint("admin", { urlPrefix: "/admin", staticFolder: "admin_static" });
+    const app = new App({ root, staticMaxAge: 60 })
+      .get("/", function index(c) {
+        return [
+          c.urlFor("static", { filename: "site.css" }),
+          c.urlFor("admin.static", {
+            filename: "admin.js",
+          }),
+        ].join(" ");
+      })
+      .register(admin);
+    const client = app.testClient();
+    assert.equal(await (await client.get("/")).text(), "/static/site.css /admin/static/admin.js");
+    const css = await client.get("/static/site.css");
+    assert.equal(await css.text(), "body{}");
+    assert.match(css.headers.get("content-type")!, /^text\/css/);
+    assert.match(css.headers.get("cache-control")!, /max-age=60/);
+    assert.ok(css.headers.get("etag"));
+    assert.equal(await (await client.get("/admin/static/admin.js")).text(), "1");
+    assert.equal((await client.get("/static/../secret.txt")).status, 404);
+    assert.equal((await client.get("/static/%2e%2e/secret.txt")).status, 404);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import {
   type AfterHook,
   type App,
@@ -148,6 +149,14 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
         (view.name && view.name !== "anonymous" ? view.name : rule);
       const full = prefix + (rule === "/" && prefix ? "/" : rule);
       app.addRoute(full, view, { ...routeOptions, endpoint: `${name}.${endpoint}` }, scopes);
+    }
+    if (this.staticFolder !== null) {
+      app.addStatic(
+        `${prefix}/static`,
+        resolve(app.root, this.staticFolder),
+        `${name}.static`,
+        scopes,
+      );
     }
     for (const [child, childOptions] of this.#children) {
       child.registerOn(app, childOptions, { prefix, name: `${name}.`, scopes });
