@@ -378,6 +378,8 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
       throw error;
     }
   } else {
+    // The framework's apps let unhandled errors through to the debug page (Flask's debug mode).
+    if (values.debug) Deno.env.set("NGW2F_DEBUG", "1");
     let app = await loadApp(positionals[0]);
     if (values.validate) app = validate(app);
     if (values.debug) app = debugMiddleware()(app);

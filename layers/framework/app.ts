@@ -85,6 +85,12 @@ export interface AppOptions {
   request?: RequestWrapperOptions;
   /** Log unhandled errors here (default: the gateway context's log). */
   onError?: (error: unknown, c: RequestContext) => void;
+  /**
+   * Debug mode: an unhandled error is thrown on to the server (after teardown) instead of
+   * answered with a 500, so `ngw2f dev --debug` shows its debug page (Flask's
+   * PROPAGATE_EXCEPTIONS). Default: on when `NGW2F_DEBUG=1`, which `ngw2f dev --debug` sets.
+   */
+  debug?: boolean;
 }
 
 /** An error class an error handler is registered for. */
@@ -130,6 +136,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   constructor(options: AppOptions = {}) {
     this.name = options.name ?? "app";
     this.#options = options;
+    this.debug = options.debug ?? debugFromEnv();
     const root = options.root;
     this.root = root === undefined
       ? Deno.cwd()
@@ -149,6 +156,8 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   /** The app's folder (absolute). */
   readonly root: string;
+  /** Debug mode (see {@linkcode AppOptions.debug}). */
+  readonly debug: boolean;
 
   /** Serves `directory` under `urlPath` (endpoint `endpoint`, param `filename`). */
   addStatic(urlPath: string, directory: string, endpoint: string, scopes: Scope<State>[]): this {
@@ -309,6 +318,10 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       }
     } catch (error) {
       failure = error;
+      if (this.debug && !isHttpError(error) && !findErrorHandler(scopes, error)) {
+        await runTeardown(scopes, c, error, (e) => this.#log(e, c));
+        throw error;
+      }
       response = await this.#handleError(c, scopes, error);
     }
     try {
@@ -320,15 +333,12 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     if (request.method === "HEAD" && response.body !== null) {
       response = new Response(null, response);
     }
-    for (const scope of [...scopes].reverse()) {
-      for (const hook of scope.teardown) {
-        try {
-          await hook(c, isHttpError(failure) ? undefined : failure);
-        } catch (error) {
-          this.#log(error, c);
-        }
-      }
-    }
+    await runTeardown(
+      scopes,
+      c,
+      isHttpError(failure) ? undefined : failure,
+      (e) => this.#log(e, c),
+    );
     return response;
   };
 
@@ -400,6 +410,32 @@ function findErrorHandler<State extends Record<string, unknown>>(
     }
   }
   return undefined;
+}
+
+/** Whether `NGW2F_DEBUG=1` (false when the environment cannot be read). */
+function debugFromEnv(): boolean {
+  try {
+    return Deno.env.get("NGW2F_DEBUG") === "1";
+  } catch {
+    return false;
+  }
+}
+
+async function runTeardown<State extends Record<string, unknown>>(
+  scopes: Scope<State>[],
+  c: RequestContext<State>,
+  error: unknown,
+  log: (error: unknown) => void,
+): Promise<void> {
+  for (const scope of [...scopes].reverse()) {
+    for (const hook of scope.teardown) {
+      try {
+        await hook(c, error);
+      } catch (thrown) {
+        log(thrown);
+      }
+    }
+  }
 }
 
 async function runBefore<State extends Record<string, unknown>>(

@@ -337,3 +337,21 @@ Deno.test("static files from the app's and a blueprint's folders, with urlFor('s
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("debug mode lets an unhandled error through to the server (the debug page), HTTP errors still answer", async () => {
+  const torn: unknown[] = [];
+  const app = new App({ debug: true })
+    .teardown((_c, error) => {
+      torn.push(error);
+    })
+    .get("/boom", function boom() {
+      throw new RangeError("out of range");
+    });
+  const { debugMiddleware } = await import("../toolkit/mod.ts");
+  const client = new Client(debugMiddleware()(app));
+  const page = await client.get("/boom");
+  assert.equal(page.status, 500);
+  assert.match(await page.text(), /RangeError: out of range/);
+  assert.ok(torn[0] instanceof RangeError, "teardown ran first");
+  assert.equal((await client.get("/missing")).status, 404);
+});

@@ -52,6 +52,8 @@ async function start(settings: Extract<ToGeneration, { type: "start" }>["setting
     log.error("Unhandled rejection", event.reason);
   });
   let app: AppObject;
+  // The framework's apps let unhandled errors through to the debug page (Flask's debug mode).
+  if (settings.debug) Deno.env.set("NGW2F_DEBUG", "1");
   try {
     app = await loadApp(settings.spec, { cwd: settings.cwd });
   } catch (error) {
