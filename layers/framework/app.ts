@@ -17,6 +17,8 @@ import {
   HttpError,
   InternalServerError,
   isHttpError,
+  type MatchOptions,
+  type MatchResult,
   MethodNotAllowed,
   NotFound,
   RequestRedirect,
@@ -119,6 +121,34 @@ export function emptyScope<State extends Record<string, unknown>>(): Scope<State
 interface Endpoint<State extends Record<string, unknown>> {
   view: View<State>;
   scopes: Scope<State>[];
+  /** No hook in any of its scopes (checked per request: hooks may be added later). */
+  readonly plain: boolean;
+}
+
+/**
+ * Match options read from the request only when the router needs them (a redirect's query
+ * and root path, a host rule, a WebSocket rule): most matches need none of them.
+ */
+class LazyMatchOptions implements MatchOptions {
+  readonly #req: RequestWrapper;
+  constructor(req: RequestWrapper) {
+    this.#req = req;
+  }
+  get host(): string {
+    return this.#req.host;
+  }
+  get scheme(): string {
+    return this.#req.scheme;
+  }
+  get query(): string {
+    return this.#req.queryString;
+  }
+  get rootPath(): string {
+    return this.#req.rootPath;
+  }
+  get websocket(): boolean {
+    return this.#req.isWebsocket;
+  }
 }
 
 /** The framework's app. */
@@ -196,7 +226,16 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       );
     }
     this.urls.add(rule, endpoint, ruleOptions as RuleOptions);
-    this.#endpoints.set(endpoint, { view, scopes });
+    this.#endpoints.set(endpoint, {
+      view,
+      scopes,
+      get plain() {
+        for (const scope of scopes) {
+          if (scope.before.length || scope.after.length || scope.teardown.length) return false;
+        }
+        return true;
+      },
+    });
     return this;
   }
 
@@ -279,33 +318,69 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     });
   }
 
-  /** The gateway entry point: answers `request`. */
-  fetch = async (request: Request, ctx: Context): Promise<Response> => {
+  /**
+   * The gateway entry point: answers `request`. A view with no hooks on its way that answers
+   * synchronously is answered synchronously (no promise, no microtask).
+   */
+  fetch = (request: Request, ctx: Context): Response | Promise<Response> => {
     const req = new RequestWrapper(request, ctx, this.#options.request);
     const c = new RequestContext<State>(req, ctx, this);
-    let scopes: Scope<State>[] = [this.scope];
+    let result: MatchResult;
+    try {
+      result = this.urls.match(req.method, req.path, new LazyMatchOptions(req));
+    } catch (error) {
+      return this.#run(c, [this.scope], null, undefined, error);
+    }
+    if (result.kind !== "match") return this.#run(c, [this.scope], result);
+    const endpoint = this.#endpoints.get(result.endpoint)!;
+    c.endpoint = result.endpoint;
+    c.params = result.params as Record<string, unknown>;
+    if (!endpoint.plain) return this.#run(c, endpoint.scopes, result);
+    let out: ViewResult | Promise<ViewResult>;
+    try {
+      out = endpoint.view(c);
+    } catch (error) {
+      return this.#run(c, endpoint.scopes, result, undefined, error);
+    }
+    if (out instanceof Promise || c.afterThisRequest.length || c.hasResponseHeaders) {
+      return this.#run(c, endpoint.scopes, result, out);
+    }
+    let response: Response;
+    try {
+      response = makeResponse(out, result.endpoint);
+    } catch (error) {
+      return this.#run(c, endpoint.scopes, result, undefined, error);
+    }
+    return request.method === "HEAD" && response.body !== null
+      ? new Response(null, response)
+      : response;
+  };
+
+  /**
+   * The general path: before hooks, the view (or its `pending` result, or the `thrown` error),
+   * error handlers, after hooks, teardown.
+   */
+  async #run(
+    c: RequestContext<State>,
+    scopes: Scope<State>[],
+    result: MatchResult | null,
+    pending?: ViewResult | Promise<ViewResult>,
+    thrown?: unknown,
+  ): Promise<Response> {
     let response: Response;
     let failure: unknown = undefined;
     try {
-      const result = this.urls.match(req.method, req.path, {
-        host: req.host,
-        scheme: req.scheme,
-        query: req.queryString,
-        rootPath: req.rootPath,
-        websocket: req.isWebsocket,
-      });
-      let answered: ViewResult | void = undefined;
-      if (result.kind === "match") {
-        c.endpoint = result.endpoint;
-        c.params = result.params as Record<string, unknown>;
+      if (thrown !== undefined) throw thrown;
+      if (result === null) throw new InternalServerError();
+      if (pending !== undefined) response = makeResponse(await pending, c.endpoint!);
+      else if (result.kind === "match") {
+        const answered = await runBefore(scopes, c);
         const endpoint = this.#endpoints.get(result.endpoint)!;
-        scopes = endpoint.scopes;
-        answered = await runBefore(scopes, c);
         response = answered === undefined
           ? makeResponse(await endpoint.view(c), result.endpoint)
           : makeResponse(answered, result.endpoint);
       } else {
-        answered = await runBefore(scopes, c);
+        const answered = await runBefore(scopes, c);
         if (answered !== undefined) response = makeResponse(answered, "before_request");
         else if (result.kind === "options") {
           response = new Response(null, {
@@ -330,7 +405,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       failure ??= error;
       response = await this.#handleError(c, scopes, error);
     }
-    if (request.method === "HEAD" && response.body !== null) {
+    if (c.raw.method === "HEAD" && response.body !== null) {
       response = new Response(null, response);
     }
     await runTeardown(
@@ -340,7 +415,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       (e) => this.#log(e, c),
     );
     return response;
-  };
+  }
 
   async #handleError(
     c: RequestContext<State>,
@@ -457,9 +532,11 @@ async function runAfter<State extends Record<string, unknown>>(
   response: Response,
 ): Promise<Response> {
   for (const fn of c.afterThisRequest) response = await fn(response);
-  c.responseHeaders.forEach((value, name) => {
-    if (!response.headers.has(name)) response = withHeader(response, name, value);
-  });
+  if (c.hasResponseHeaders) {
+    c.responseHeaders.forEach((value, name) => {
+      if (!response.headers.has(name)) response = withHeader(response, name, value);
+    });
+  }
   for (const scope of [...scopes].reverse()) {
     for (const hook of [...scope.after].reverse()) {
       const result = await hook(c, response);

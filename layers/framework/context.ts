@@ -48,8 +48,15 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
   params: Record<string, unknown> = {};
   /** Per-request storage (Flask's `g`), empty at the start of every request. */
   readonly g: Partial<State> = {};
+  #responseHeaders: Headers | null = null;
   /** Headers every response of this request gets (set by hooks before the view answers). */
-  readonly responseHeaders: Headers = new Headers();
+  get responseHeaders(): Headers {
+    return this.#responseHeaders ??= new Headers();
+  }
+  /** Whether {@linkcode RequestContext.responseHeaders} was used. */
+  get hasResponseHeaders(): boolean {
+    return this.#responseHeaders !== null;
+  }
   /** Functions `after_this_request` registered: run on the response, in order. */
   readonly afterThisRequest: ((response: Response) => Response | Promise<Response>)[] = [];
 
