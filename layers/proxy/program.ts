@@ -9,8 +9,12 @@
 
 import { bindUnix, parseBind } from "../gateway/mod.ts";
 import type { ProgramContext, RunningProgram, WorkerStats } from "../master/mod.ts";
-import type { ProxyConfig } from "./config/types.ts";
-import { type CoreServer, serveListener, serverSignature } from "./http/mod.ts";
+import { compileSite } from "./config/mod.ts";
+import type { ProxyConfig, ServerConfig } from "./config/types.ts";
+import { type CoreServer, type Logger, serveListener, serverSignature } from "./http/mod.ts";
+import { h2Engine } from "./http/h2.ts";
+import { listenTls, type TlsKeyPair } from "./http/tls.ts";
+import { serveTls } from "./http/tls_server.ts";
 import { createPipeline } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
 import type { UpstreamState } from "./upstream/mod.ts";
@@ -75,22 +79,28 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   for (const { address, ssl } of listenAddresses(config)) {
     const first = config.servers.find((s) => s.listen.some((l) => l.address === address))!;
     const settings = first.settings;
-    const listener = await listen(address, ssl, ctx.workerId);
+    const listener = await listen(address, ssl ? config : null, ctx.workerId, errorLog);
     if (listener === null) continue;
     const addr = listener.addr as Deno.NetAddr;
-    servers.push(serveListener(listener, {
+    const options = {
       handler: pipeline.handle,
       onCompleted: pipeline.completed,
       listen: address,
       serverPort: addr.port ?? 0,
-      scheme: ssl ? "https" : "http",
+      scheme: ssl ? "https" as const : "http" as const,
       headerTimeout: settings.clientHeaderTimeout * 1000,
       idleTimeout: settings.keepaliveTimeout * 1000,
       bodyTimeout: settings.clientBodyTimeout * 1000,
       maxConnections: config.workerConnections,
       serverHeader: serverSignature(settings.serverTokens),
       log: errorLog,
-    }));
+    };
+    // TLS: the handshake first, then HTTP/2 (ALPN h2) on Deno's server, HTTP/1.1 on the core.
+    servers.push(
+      ssl
+        ? serveTls(listener as Deno.Listener<Deno.TlsConn, Deno.NetAddr>, options)
+        : serveListener(listener, options),
+    );
   }
   // The others' status endpoints read this worker's connection counters from here.
   pipeline.publish();
@@ -119,10 +129,17 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   };
 }
 
+/**
+ * The listener for `address`: a unix socket (worker 1 only), TCP, or TLS when `tls` (the config)
+ * is given — every server listening there with `ssl` brings its certificate, chosen by the SNI
+ * server name as nginx chooses the server (the default server's without a name or for an
+ * unknown one); `h2` is offered by ALPN when the address has `http2` on.
+ */
 async function listen(
   address: string,
-  ssl: { certificate: string; key: string } | null,
+  tls: ProxyConfig | null,
   workerId: number,
+  log: Logger,
 ): Promise<Deno.Listener | null> {
   const bind = parseBind(address);
   if (bind.transport === "unix") {
@@ -133,16 +150,40 @@ async function listen(
     });
     return listener!;
   }
-  if (ssl) {
-    return Deno.listenTls(
-      {
-        hostname: bind.hostname,
-        port: bind.port,
-        cert: Deno.readTextFileSync(ssl.certificate),
-        key: Deno.readTextFileSync(ssl.key),
-        reusePort: true,
-      } as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
-    );
+  if (tls) {
+    const here = tls.servers.filter((s) => s.ssl && s.listen.some((l) => l.address === address));
+    const isDefault = (s: ServerConfig) =>
+      s.listen.some((l) => l.address === address && l.defaultServer);
+    const fallback = here.find(isDefault) ?? here[0];
+    const certificates: TlsKeyPair[] = [];
+    const indexOf = new Map<string, number>();
+    const byServer = new Map<ServerConfig, number>();
+    for (const server of [fallback, ...here]) {
+      const { certificate, key } = server.ssl!;
+      const id = `${certificate}\0${key}`;
+      let index = indexOf.get(id);
+      if (index === undefined) {
+        index = certificates.push({
+          cert: Deno.readTextFileSync(certificate),
+          key: Deno.readTextFileSync(key),
+        }) - 1;
+        indexOf.set(id, index);
+      }
+      byServer.set(server, index);
+    }
+    const site = compileSite(tls);
+    const http2 = fallback.settings.http2 ||
+      fallback.listen.some((l) => l.address === address && l.http2 === true);
+    return listenTls({
+      hostname: bind.hostname,
+      port: bind.port,
+      reusePort: true,
+      certificates,
+      select: (name) =>
+        name === "" ? 0 : byServer.get(site.selectServer(address, name).config) ?? 0,
+      alpnProtocols: http2 && h2Engine() ? ["h2", "http/1.1"] : ["http/1.1"],
+      log,
+    });
   }
   return Deno.listen({ hostname: bind.hostname, port: bind.port, reusePort: true });
 }

@@ -1,6 +1,6 @@
 /**
  * `listen` and `server_name`, and the checks across servers that share an address: one
- * `default_server`, no name twice, `ssl` on all or none.
+ * `default_server`, no name twice, `ssl` on all or none, HTTP/2 on all or none.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import type { ListenConfig, ServerConfig } from "./types.ts";
 /** The listen address when a server names none. */
 export const DEFAULT_LISTEN = "0.0.0.0:8080";
 
-const FLAGS = ["default_server", "ssl"];
+const FLAGS = ["default_server", "ssl", "http2"];
 
 function port(text: string, at: At, entry: string): number {
   const n = /^\d{1,5}$/.test(text) ? Number(text) : -1;
@@ -56,7 +56,7 @@ export function parseAddress(text: string, at: At, prefix: string): string {
   return `${host}:${port(match[2] ?? "80", at, text)}`;
 }
 
-/** `listen = "8080"` or `["127.0.0.1:8080 default_server", "[::]:8443 ssl"]`. */
+/** `listen = "8080"` or `["127.0.0.1:8080 default_server", "[::]:8443 ssl http2"]`. */
 export function parseListen(value: unknown, at: At, prefix: string): ListenConfig[] {
   const entries = value === undefined ? [DEFAULT_LISTEN] : expectStrings(value, at);
   if (!entries.length) at.fail("expected at least one address");
@@ -73,10 +73,17 @@ export function parseListen(value: unknown, at: At, prefix: string): ListenConfi
     const canonical = parseAddress(address ?? "", item, prefix);
     if (seen.has(canonical)) item.fail(`listens on "${canonical}" twice`);
     seen.add(canonical);
+    const http2 = flags.includes("http2");
+    if (http2 && !flags.includes("ssl")) {
+      item.fail(
+        `has "http2" without "ssl": HTTP/2 is offered by ALPN over TLS only (h2c is not supported)`,
+      );
+    }
     return {
       address: canonical,
       defaultServer: flags.includes("default_server"),
       ssl: flags.includes("ssl"),
+      ...(http2 ? { http2 } : {}),
     };
   });
 }
@@ -106,9 +113,15 @@ export function parseServerNames(value: unknown, at: At): string[] {
   });
 }
 
+/** Whether `server` offers HTTP/2 on `listen` (an `ssl` entry): its `http2` flag or setting. */
+export function offersHttp2(server: ServerConfig, listen: ListenConfig): boolean {
+  return listen.ssl && (listen.http2 === true || server.settings.http2);
+}
+
 /**
  * Checks the servers that share an address: at most one `default_server`, no server_name
- * twice, and `ssl` on all of their entries for it or on none.
+ * twice, `ssl` on all of their entries for it or on none, and on an `ssl` address HTTP/2 on
+ * all or none (ALPN is chosen before the server name is known).
  */
 export function checkAddresses(servers: ServerConfig[], source: Source): void {
   const byAddress = new Map<
@@ -144,6 +157,23 @@ export function checkAddresses(servers: ServerConfig[], source: Source): void {
         `"${address}" has no ssl here but has it in server[${
           ssl[0].index
         }].listen at line ${other.line}; every server on an address must agree`,
+      );
+    }
+    const h2 = entries.filter((e) => offersHttp2(e.server, e.listen));
+    if (h2.length && h2.length < entries.length) {
+      const off = entries.find((e) => !offersHttp2(e.server, e.listen))!;
+      // The server's own `http2` key when it has one, else its listen entries.
+      const blame = (index: number) => {
+        const own = where(index, "http2");
+        return own.line !== source.line(`server[${index}]`)
+          ? { ...own, key: "http2" }
+          : { ...where(index, "listen"), key: "listen" };
+      };
+      const on = blame(h2[0].index);
+      blame(off.index).at.fail(
+        `"${address}" has HTTP/2 off here but on in server[${
+          h2[0].index
+        }].${on.key} at line ${on.line}; every server on an address must agree (ALPN is chosen before the server name is known)`,
       );
     }
     const names = new Map<string, number>();

@@ -172,6 +172,7 @@ export const DIRECTIVES: Record<string, { levels: Level[]; read: Reader }> = {
     read: (v, at) => ({ clientBodyTimeout: expectTime(v, at) }),
   },
   server_tokens: { levels: ALL, read: (v, at) => ({ serverTokens: expectBool(v, at) }) },
+  http2: { levels: ["http", "server"], read: (v, at) => ({ http2: expectBool(v, at) }) },
   access_log: {
     levels: ALL,
     read: (v, at, env) => ({
@@ -254,6 +255,7 @@ export function defaultSettings(): Settings {
     clientHeaderTimeout: 60,
     clientBodyTimeout: 60,
     serverTokens: true,
+    http2: true,
     accessLog: [{ path: "-", format: "combined" }],
     disableSymlinks: "if_outside_root",
     hiddenFiles: false,

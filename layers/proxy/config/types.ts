@@ -164,6 +164,8 @@ export interface ListenConfig {
   defaultServer: boolean;
   /** `ssl`: TLS on this address (the server's ssl_certificate / ssl_certificate_key). */
   ssl: boolean;
+  /** `http2` (nginx's older `listen … ssl http2`): offer HTTP/2; set only when written. */
+  http2?: boolean;
 }
 
 /** One `[[server]]`. */
@@ -279,6 +281,8 @@ export interface Settings {
   clientBodyTimeout: number;
   /** `server_tokens`: name the server and version in `Server` and error pages. Default true. */
   serverTokens: boolean;
+  /** `http2`: offer HTTP/2 by ALPN on `ssl` addresses (per address). Default true. */
+  http2: boolean;
   /** `access_log` targets (absolute path or `"-"` for stdout, format name); `[]` is off. */
   accessLog: { path: string; format: string }[];
   /** `disable_symlinks`: `off` follows any, `on` refuses any, `if_outside_root` (default). */
