@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Context } from "../gateway/mod.ts";
+import { type Context, createLogger, type Logger } from "../gateway/mod.ts";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import {
@@ -31,6 +31,14 @@ import {
 import { RequestContext, type UrlForOptions } from "./context.ts";
 import { makeResponse, type ViewResult } from "./response.ts";
 import type { Blueprint, RegisterOptions } from "./blueprint.ts";
+import { Config, FLASK_SCHEMA } from "./config/mod.ts";
+import {
+  type CsrfOptions,
+  CsrfProtect,
+  type Session,
+  SessionError,
+  SessionStore,
+} from "./session/mod.ts";
 
 /** A view: answers one request. */
 export type View<State extends Record<string, unknown> = Record<string, unknown>> = (
@@ -66,6 +74,8 @@ export interface RouteOptions extends Omit<RuleOptions, "methods"> {
   methods?: readonly string[];
   /** The endpoint name (default: the view function's name, else the rule). */
   endpoint?: string;
+  /** `false`: no CSRF check on this route (an API taking tokens, a webhook). */
+  csrf?: boolean;
 }
 
 /** How an app is made. */
@@ -93,6 +103,16 @@ export interface AppOptions {
    * PROPAGATE_EXCEPTIONS). Default: on when `NGW2F_DEBUG=1`, which `ngw2f dev --debug` sets.
    */
   debug?: boolean;
+  /** Where the app warns outside requests; default: a logger on stderr tagged with the name. */
+  log?: Logger;
+  /** Config values over Flask's defaults (`SECRET_KEY`, `SESSION_COOKIE_SECURE`, …). */
+  config?: Record<string, unknown>;
+  /**
+   * CSRF protection for forms (Flask-WTF's CSRFProtect): unsafe methods need the session's
+   * token in the `csrf_token` field or an `X-CSRFToken` header; a route opts out with
+   * `{ csrf: false }`. Default off.
+   */
+  csrf?: boolean | Omit<CsrfOptions, "secretKey" | "fallbackKeys">;
 }
 
 /** An error class an error handler is registered for. */
@@ -121,6 +141,8 @@ export function emptyScope<State extends Record<string, unknown>>(): Scope<State
 interface Endpoint<State extends Record<string, unknown>> {
   view: View<State>;
   scopes: Scope<State>[];
+  /** Whether unsafe methods need a CSRF token here. */
+  csrf: boolean;
   /** No hook in any of its scopes (checked per request: hooks may be added later). */
   readonly plain: boolean;
 }
@@ -166,7 +188,11 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   constructor(options: AppOptions = {}) {
     this.name = options.name ?? "app";
     this.#options = options;
-    this.debug = options.debug ?? debugFromEnv();
+    this.log = options.log ?? createLogger({ tag: this.name });
+    this.config = new Config(FLASK_SCHEMA, {}, { warn: (message) => this.log.warn(message) });
+    if (options.config) this.config.fromObject(options.config, "new App({ config })");
+    this.debug = options.debug ?? (debugFromEnv() || this.config.get("DEBUG") === true);
+    this.#csrfOptions = options.csrf ? (options.csrf === true ? {} : options.csrf) : null;
     const root = options.root;
     this.root = root === undefined
       ? Deno.cwd()
@@ -188,6 +214,63 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   readonly root: string;
   /** Debug mode (see {@linkcode AppOptions.debug}). */
   readonly debug: boolean;
+  /** The app's config: Flask's keys and defaults, then what the app loads (Flask's `app.config`). */
+  readonly config: Config;
+  /** Where the app warns outside requests (config typos, oversized session cookies). */
+  readonly log: Logger;
+  #csrfOptions: Omit<CsrfOptions, "secretKey" | "fallbackKeys"> | null;
+  #sessions: SessionStore | null = null;
+  #csrf: CsrfProtect | null = null;
+
+  /** Opens the session of `request` (the store is made from the config on first use). */
+  openSession(request: Request): Promise<Session> {
+    return this.#sessionStore().open(request);
+  }
+
+  #sessionStore(): SessionStore {
+    if (this.#sessions) return this.#sessions;
+    const config = this.config;
+    const sameSite = config.get("SESSION_COOKIE_SAMESITE") as "Lax" | "Strict" | "None" | null;
+    const domain = config.get("SESSION_COOKIE_DOMAIN") as string | null;
+    return this.#sessions = new SessionStore({
+      secretKey: config.get("SECRET_KEY") as string | null,
+      fallbackKeys: (config.get("SECRET_KEY_FALLBACKS") as string[] | null) ?? [],
+      cookieName: config.get("SESSION_COOKIE_NAME") as string,
+      ...(domain ? { domain } : {}),
+      path: (config.get("SESSION_COOKIE_PATH") as string | null) ??
+        (config.get("APPLICATION_ROOT") as string),
+      httpOnly: config.get("SESSION_COOKIE_HTTPONLY") as boolean,
+      secure: config.get("SESSION_COOKIE_SECURE") as boolean,
+      sameSite,
+      partitioned: config.get("SESSION_COOKIE_PARTITIONED") as boolean,
+      permanentLifetime: config.get("PERMANENT_SESSION_LIFETIME") as number,
+      refreshEachRequest: config.get("SESSION_REFRESH_EACH_REQUEST") as boolean,
+      warn: (message) => this.log.warn(message),
+    });
+  }
+
+  /** The app's CSRF protection (made from the config on first use). */
+  csrf(): CsrfProtect {
+    return this.#csrf ??= new CsrfProtect({
+      ...(this.#csrfOptions ?? {}),
+      secretKey: this.config.get("SECRET_KEY") as string | null,
+      fallbackKeys: (this.config.get("SECRET_KEY_FALLBACKS") as string[] | null) ?? [],
+    });
+  }
+
+  /**
+   * The gateway's start-up hook: fails at once, with how to fix it, when CSRF protection is on
+   * but no `SECRET_KEY` is set (sessions without one fail on their first change).
+   */
+  startup(): void {
+    if (this.#csrfOptions !== null && !this.config.get("SECRET_KEY")) {
+      throw new SessionError(
+        `Cannot start "${this.name}": CSRF protection needs a session, and sessions need ` +
+          `SECRET_KEY: set it with new App({ config: { SECRET_KEY } }), app.config.fromToml(), ` +
+          `or the APP_SECRET_KEY environment variable (app.config.fromPrefixedEnv()).`,
+      );
+    }
+  }
 
   /** Serves `directory` under `urlPath` (endpoint `endpoint`, param `filename`). */
   addStatic(urlPath: string, directory: string, endpoint: string, scopes: Scope<State>[]): this {
@@ -214,7 +297,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   /** Adds a rule for an already named endpoint with the given hook scopes (blueprints use it). */
   addRoute(rule: string, view: View<State>, options: RouteOptions, scopes: Scope<State>[]): this {
-    const { endpoint: named, ...ruleOptions } = options;
+    const { endpoint: named, csrf, ...ruleOptions } = options;
     const endpoint = named ?? (view.name && view.name !== "anonymous" ? view.name : rule);
     // A class-based view says which methods it has (MethodView: its get/post/… methods).
     const viewMethods = (view as { methods?: readonly string[] }).methods;
@@ -226,10 +309,13 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       );
     }
     this.urls.add(rule, endpoint, ruleOptions as RuleOptions);
+    const app = this;
     this.#endpoints.set(endpoint, {
       view,
       scopes,
+      csrf: csrf !== false,
       get plain() {
+        if (app.#csrfOptions !== null && this.csrf) return false;
         for (const scope of scopes) {
           if (scope.before.length || scope.after.length || scope.teardown.length) return false;
         }
@@ -374,8 +460,9 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       if (result === null) throw new InternalServerError();
       if (pending !== undefined) response = makeResponse(await pending, c.endpoint!);
       else if (result.kind === "match") {
-        const answered = await runBefore(scopes, c);
         const endpoint = this.#endpoints.get(result.endpoint)!;
+        if (this.#csrfOptions !== null && endpoint.csrf) await this.#checkCsrf(c);
+        const answered = await runBefore(scopes, c);
         response = answered === undefined
           ? makeResponse(await endpoint.view(c), result.endpoint)
           : makeResponse(answered, result.endpoint);
@@ -401,6 +488,16 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     }
     try {
       response = await runAfter(scopes, c, response);
+      const opened = c.openedSession;
+      if (opened) {
+        const headers = new Headers();
+        await this.#sessionStore().save(await opened, headers);
+        headers.forEach((value, name) => {
+          response = name === "set-cookie"
+            ? appendHeader(response, name, value)
+            : withHeader(response, name, value);
+        });
+      }
     } catch (error) {
       failure ??= error;
       response = await this.#handleError(c, scopes, error);
@@ -415,6 +512,18 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       (e) => this.#log(e, c),
     );
     return response;
+  }
+
+  async #checkCsrf(c: RequestContext<State>): Promise<void> {
+    const method = c.request.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS" || method === "TRACE") {
+      return;
+    }
+    const type = c.request.mimetype;
+    const form = type === "application/x-www-form-urlencoded" || type === "multipart/form-data"
+      ? await c.request.form()
+      : undefined;
+    await this.csrf().check(c.raw, await c.session(), form);
   }
 
   async #handleError(
@@ -544,6 +653,22 @@ async function runAfter<State extends Record<string, unknown>>(
     }
   }
   return response;
+}
+
+/** `response` with a header appended (a copy when its headers are immutable). */
+function appendHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.append(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.append(name, value);
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  }
 }
 
 /** `response` with a header added (a copy when its headers are immutable). */

@@ -355,3 +355,83 @@ Deno.test("debug mode lets an unhandled error through to the server (the debug p
   assert.ok(torn[0] instanceof RangeError, "teardown ran first");
   assert.equal((await client.get("/missing")).status, 404);
 });
+
+Deno.test("sessions live in a signed cookie: two app instances (two workers) share them", async () => {
+  const make = () =>
+    new App({ config: { SECRET_KEY: "s3cret" } })
+      .get("/count", async function count(c) {
+        const session = await c.session();
+        const n = (session.get<number>("n") ?? 0) + 1;
+        session.set("n", n);
+        return String(n);
+      });
+  const one = make();
+  const two = make();
+  const client = one.testClient();
+  assert.equal(await (await client.get("/count")).text(), "1");
+  assert.equal(await (await client.get("/count")).text(), "2");
+  const cookie = client.cookies.get("session");
+  assert.ok(cookie, "a session cookie was set");
+  const other = two.testClient();
+  other.cookies.set("session", cookie!);
+  assert.equal(await (await other.get("/count")).text(), "3", "the other worker reads it");
+  const forged = two.testClient();
+  forged.cookies.set("session", cookie!.replace(/.$/, (ch: string) => (ch === "A" ? "B" : "A")));
+  assert.equal(await (await forged.get("/count")).text(), "1", "a tampered cookie is no session");
+});
+
+Deno.test("flash messages survive one redirect and are shown once", async () => {
+  const app = new App({ config: { SECRET_KEY: "k" } })
+    .post("/save", async function save(c) {
+      await c.flash("Saved.", "success");
+      return Response.redirect(new URL("/", c.request.url), 303);
+    })
+    .get("/", async function index(c) {
+      return JSON.stringify(await c.flashed({ withCategories: true }));
+    });
+  const client = app.testClient({ followRedirects: true });
+  assert.equal(await (await client.post("/save")).text(), '[["success","Saved."]]');
+  assert.equal(await (await client.get("/")).text(), "[]");
+});
+
+Deno.test("CSRF: unsafe methods need the session's token; routes can opt out; no key fails startup", async () => {
+  const app = new App({ config: { SECRET_KEY: "k" }, csrf: true })
+    .get("/form", async function form(c) {
+      return await c.csrfToken();
+    })
+    .post("/submit", function submit() {
+      return "accepted";
+    })
+    .post("/hook", function hook() {
+      return "webhook";
+    }, { csrf: false });
+  const client = app.testClient();
+  const missing = await client.post("/submit", { form: { title: "x" } });
+  assert.equal(missing.status, 400);
+  assert.match(await missing.text(), /The CSRF token is missing/);
+  const token = await (await client.get("/form")).text();
+  assert.equal(
+    await (await client.post("/submit", { form: { csrf_token: token } })).text(),
+    "accepted",
+  );
+  assert.equal(
+    await (await client.post("/submit", { headers: { "x-csrftoken": token } })).text(),
+    "accepted",
+  );
+  const stranger = app.testClient();
+  const stolen = await stranger.post("/submit", { form: { csrf_token: token } });
+  assert.equal(stolen.status, 400, "a token from another session is refused");
+  assert.equal(await (await stranger.post("/hook")).text(), "webhook");
+  assert.throws(() => new App({ csrf: true }).startup(), /sessions need SECRET_KEY/);
+});
+
+Deno.test("changing a session without SECRET_KEY is a 500 whose log says how to fix it", async () => {
+  const logged: string[] = [];
+  const app = new App({ onError: (error) => logged.push(String(error)) })
+    .get("/", async function index(c) {
+      (await c.session()).set("user", 1);
+      return "ok";
+    });
+  assert.equal((await app.testClient().get("/")).status, 500);
+  assert.match(logged.join("\n"), /SECRET_KEY|secretKey/);
+});

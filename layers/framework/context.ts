@@ -8,11 +8,22 @@
 
 import type { Context } from "../gateway/mod.ts";
 import type { BuildOptions, RequestWrapper } from "../toolkit/mod.ts";
+import {
+  type CsrfProtect,
+  flash,
+  getFlashed,
+  type GetFlashedOptions,
+  type Session,
+} from "./session/mod.ts";
 
 /** The app as a request sees it. */
 export interface AppLike {
   /** The app's name (logs, the debug page). */
   readonly name: string;
+  /** Opens the session of `request`. */
+  openSession(request: Request): Promise<Session>;
+  /** The app's CSRF protection. */
+  csrf(): CsrfProtect;
   /** Builds a URL for `endpoint` (see {@linkcode RequestContext.urlFor}). */
   urlFor(
     endpoint: string,
@@ -65,6 +76,36 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
     this.request = request;
     this.ctx = ctx;
     this.app = app;
+  }
+
+  #session: Promise<Session> | null = null;
+
+  /**
+   * This request's session (a signed cookie: nothing lives in worker memory). Opened on first
+   * use; saved into the response when it changed. Needs the app's `SECRET_KEY` to change it.
+   */
+  session(): Promise<Session> {
+    return this.#session ??= this.app.openSession(this.raw);
+  }
+
+  /** The session, if this request opened it. */
+  get openedSession(): Promise<Session> | null {
+    return this.#session;
+  }
+
+  /** Flashes a message for the next request that shows them (Flask's `flash`). */
+  async flash(message: string, category = "message"): Promise<void> {
+    flash(await this.session(), message, category);
+  }
+
+  /** The flashed messages, consumed (Flask's `get_flashed_messages`). */
+  async flashed(options: GetFlashedOptions = {}): Promise<string[] | [string, string][]> {
+    return getFlashed(await this.session(), options as never) as string[] | [string, string][];
+  }
+
+  /** The CSRF token for this session's forms (`<input name="csrf_token" value="…">`). */
+  async csrfToken(): Promise<string> {
+    return await this.app.csrf().token(await this.session());
   }
 
   /** The raw Fetch `Request`. */

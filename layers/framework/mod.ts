@@ -42,3 +42,5 @@ export {
   ViewReturnError,
 } from "./response.ts";
 export { ClassView, type ClassViewFunction, MethodView, type ViewDecorator } from "./views.ts";
+export * from "./config/mod.ts";
+export * from "./session/mod.ts";
