@@ -35,10 +35,12 @@ import { Config, FLASK_SCHEMA } from "./config/mod.ts";
 import {
   type CsrfOptions,
   CsrfProtect,
+  getFlashed,
   type Session,
   SessionError,
   SessionStore,
 } from "./session/mod.ts";
+import { Templates } from "./templates/mod.ts";
 
 /** A view: answers one request. */
 export type View<State extends Record<string, unknown> = Record<string, unknown>> = (
@@ -282,6 +284,79 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     return this.addRoute(`${urlPath}/<path:filename>`, serveStatic, { endpoint }, scopes);
   }
 
+  readonly #templateFolders: string[] = [];
+  #templates: Templates | null = null;
+
+  /** Adds a folder searched for templates after the app's own (blueprints call it). */
+  addTemplateFolder(folder: string): this {
+    if (this.#templates) {
+      throw new Error(`Cannot add the template folder "${folder}": templates were already used`);
+    }
+    this.#templateFolders.push(resolve(this.root, folder));
+    return this;
+  }
+
+  /**
+   * The app's templates (Nunjucks, Jinja's syntax): its `templates/` folder, then each
+   * blueprint's. Made on first use; auto-reloaded in debug mode or with TEMPLATES_AUTO_RELOAD.
+   */
+  get templates(): Templates {
+    if (this.#templates) return this.#templates;
+    const reload = this.config.get("TEMPLATES_AUTO_RELOAD") as boolean | null;
+    return this.#templates = new Templates({
+      folders: [resolve(this.root, "templates"), ...this.#templateFolders],
+      autoReload: reload ?? this.debug,
+    });
+  }
+
+  /**
+   * Renders template `name` for request `c` (Flask's `render_template`): `vars`, plus
+   * `request`, `g`, `urlFor`/`url_for`, `session` and `getFlashed`/`get_flashed_messages`
+   * (when the app has a SECRET_KEY), `csrfToken`/`csrf_token` (with CSRF protection on).
+   */
+  async render(
+    c: RequestContext<State>,
+    name: string,
+    vars: Record<string, unknown> = {},
+  ): Promise<string> {
+    const urlFor = (endpoint: string, params: Record<string, unknown> = {}) => {
+      // Keyword arguments arrive as one object marked `__keywords` (Nunjucks' calling style).
+      const { _external, _anchor, _scheme, _method, __keywords: _, ...rest } = params;
+      return c.urlFor(endpoint, rest, {
+        ...(_external ? { external: true } : {}),
+        ...(typeof _anchor === "string" ? { anchor: _anchor } : {}),
+        ...(typeof _scheme === "string" ? { scheme: _scheme } : {}),
+        ...(typeof _method === "string" ? { method: _method } : {}),
+      });
+    };
+    const helpers: Record<string, unknown> = {
+      request: c.request,
+      g: c.g,
+      urlFor,
+      url_for: urlFor,
+    };
+    if (this.config.get("SECRET_KEY")) {
+      const session = await c.session();
+      const flashed = (options: Record<string, unknown> = {}) =>
+        getFlashed(session, {
+          withCategories: options.with_categories === true || options.withCategories === true,
+          ...(Array.isArray(options.category_filter ?? options.categoryFilter)
+            ? { categoryFilter: (options.category_filter ?? options.categoryFilter) as string[] }
+            : {}),
+        } as never);
+      Object.assign(helpers, {
+        session,
+        getFlashed: flashed,
+        get_flashed_messages: flashed,
+      });
+      if (this.#csrfOptions !== null) {
+        const token = await this.csrf().token(session);
+        Object.assign(helpers, { csrfToken: () => token, csrf_token: () => token });
+      }
+    }
+    return await this.templates.render(name, { ...helpers, ...vars });
+  }
+
   /** A test client for this app (the toolkit's: cookies kept, redirects on demand). */
   testClient(options: ClientOptions = {}): Client {
     return new Client(this, options);
@@ -309,13 +384,13 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       );
     }
     this.urls.add(rule, endpoint, ruleOptions as RuleOptions);
-    const app = this;
+    const csrfOn = () => this.#csrfOptions !== null;
     this.#endpoints.set(endpoint, {
       view,
       scopes,
       csrf: csrf !== false,
       get plain() {
-        if (app.#csrfOptions !== null && this.csrf) return false;
+        if (this.csrf && csrfOn()) return false;
         for (const scope of scopes) {
           if (scope.before.length || scope.after.length || scope.teardown.length) return false;
         }

@@ -435,3 +435,34 @@ Deno.test("changing a session without SECRET_KEY is a 500 whose log says how to 
   assert.equal((await app.testClient().get("/")).status, 500);
   assert.match(logged.join("\n"), /SECRET_KEY|secretKey/);
 });
+
+Deno.test("templates: render with a layout, url_for, flashes, csrf_token; a blueprint's folder comes after the app's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "ngw2f-framework-" });
+  try {
+    await Deno.mkdir(`${root}/templates`);
+    await Deno.mkdir(`${root}/bp_templates`);
+    await Deno.writeTextFile(
+      `${root}/templates/layout.html`,
+      "<title>{% block title %}{% endblock %}</title>{% for m in get_flashed_messages() %}<p>{{ m }}</p>{% endfor %}{% block body %}{% endblock %}",
+    );
+    await Deno.writeTextFile(
+      `${root}/bp_templates/notes.html`,
+      '{% extends "layout.html" %}{% block title %}Notes{% endblock %}{% block body %}<a href="{{ url_for(\'notes.list\', page=2) }}">{{ who }}</a><input name="csrf_token" value="{{ csrf_token() }}">{% endblock %}',
+    );
+    const notes = new Blueprint("notes", { urlPrefix: "/notes", templateFolder: "bp_templates" })
+      .get("/", async function list(c) {
+        await c.flash("<hello>");
+        return await c.render("notes.html", { who: "<b>ada</b>" });
+      });
+    const app = new App({ root, config: { SECRET_KEY: "k" }, csrf: true }).register(notes);
+    const client = app.testClient();
+    const first = await client.get("/notes/");
+    const html = await first.text();
+    assert.match(html, /<title>Notes<\/title>/);
+    assert.match(html, /<a href="\/notes\/\?page=2">&lt;b&gt;ada&lt;\/b&gt;<\/a>/);
+    assert.match(html, /name="csrf_token" value="[^"]{20,}"/);
+    assert.match(html, /<p>&lt;hello&gt;<\/p>/, "the flash of this request, escaped");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

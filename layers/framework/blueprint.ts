@@ -150,6 +150,7 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
       const full = prefix + (rule === "/" && prefix ? "/" : rule);
       app.addRoute(full, view, { ...routeOptions, endpoint: `${name}.${endpoint}` }, scopes);
     }
+    if (this.templateFolder !== null) app.addTemplateFolder(this.templateFolder);
     if (this.staticFolder !== null) {
       app.addStatic(
         `${prefix}/static`,

@@ -24,6 +24,8 @@ export interface AppLike {
   openSession(request: Request): Promise<Session>;
   /** The app's CSRF protection. */
   csrf(): CsrfProtect;
+  /** Renders a template for a request (see {@linkcode RequestContext.render}). */
+  render(c: RequestContext, name: string, vars?: Record<string, unknown>): Promise<string>;
   /** Builds a URL for `endpoint` (see {@linkcode RequestContext.urlFor}). */
   urlFor(
     endpoint: string,
@@ -101,6 +103,15 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
   /** The flashed messages, consumed (Flask's `get_flashed_messages`). */
   async flashed(options: GetFlashedOptions = {}): Promise<string[] | [string, string][]> {
     return getFlashed(await this.session(), options as never) as string[] | [string, string][];
+  }
+
+  /**
+   * Renders template `name` as an HTML page (Flask's `render_template`), with `request`, `g`,
+   * `url_for`, the session, `get_flashed_messages` and `csrf_token` available in it.
+   */
+  async render(name: string, vars: Record<string, unknown> = {}): Promise<Response> {
+    const html = await this.app.render(this as never, name, vars);
+    return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
   }
 
   /** The CSRF token for this session's forms (`<input name="csrf_token" value="…">`). */

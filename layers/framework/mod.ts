@@ -44,3 +44,4 @@ export {
 export { ClassView, type ClassViewFunction, MethodView, type ViewDecorator } from "./views.ts";
 export * from "./config/mod.ts";
 export * from "./session/mod.ts";
+export * from "./templates/mod.ts";

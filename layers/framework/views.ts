@@ -38,11 +38,10 @@ export abstract class ClassView {
     name: string,
     ...args: A
   ): ClassViewFunction {
-    const Class = this;
-    let view: ViewFunction = (c) => new Class(...args).dispatchRequest(c);
-    for (const decorate of Class.decorators) view = decorate(view);
+    let view: ViewFunction = (c) => new this(...args).dispatchRequest(c);
+    for (const decorate of this.decorators) view = decorate(view);
     Object.defineProperty(view, "name", { value: name });
-    const methods = Class.methods;
+    const methods = this.methods;
     if (methods) (view as ClassViewFunction).methods = methods;
     return view as ClassViewFunction;
   }
