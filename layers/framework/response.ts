@@ -108,6 +108,19 @@ export function makeResponse(result: ViewResult, view: string): Response {
   let headers: HeadersValue | undefined;
   if (typeof second === "number") [status, headers] = [second, third];
   else headers = second;
+  // A text or JSON body with its status and headers: one Response, built once.
+  if (
+    typeof body === "string" ||
+    (body !== null && typeof body === "object" && !(body instanceof Response) &&
+      isPlainObject(body))
+  ) {
+    const init = new Headers(headers);
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    if (!init.has("content-type")) {
+      init.set("content-type", typeof body === "string" ? HTML : "application/json");
+    }
+    return new Response(text, { status: status ?? 200, headers: init });
+  }
   const response = bodyResponse(body, view);
   if (status === undefined && headers === undefined) return response;
   const merged = new Headers(response.headers);
