@@ -155,8 +155,10 @@ interface Endpoint<State extends Record<string, unknown>> {
  */
 class LazyMatchOptions implements MatchOptions {
   readonly #req: RequestWrapper;
-  constructor(req: RequestWrapper) {
+  readonly #websockets: boolean;
+  constructor(req: RequestWrapper, websockets: boolean) {
     this.#req = req;
+    this.#websockets = websockets;
   }
   get host(): string {
     return this.#req.host;
@@ -171,7 +173,8 @@ class LazyMatchOptions implements MatchOptions {
     return this.#req.rootPath;
   }
   get websocket(): boolean {
-    return this.#req.isWebsocket;
+    // Reading the request's headers costs a copy out of Deno.serve: only when a rule cares.
+    return this.#websockets && this.#req.isWebsocket;
   }
 }
 
@@ -184,6 +187,8 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   /** The app's own hooks and error handlers. */
   readonly scope: Scope<State> = emptyScope();
   readonly #endpoints = new Map<string, Endpoint<State>>();
+  /** Whether a rule is for WebSockets (only then does matching read the Upgrade header). */
+  #websockets = false;
   readonly #options: AppOptions;
 
   /** A new app. */
@@ -383,6 +388,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
         `Cannot add "${rule}": the endpoint "${endpoint}" already has another view; name this one with { endpoint }`,
       );
     }
+    if (ruleOptions.websocket) this.#websockets = true;
     this.urls.add(rule, endpoint, ruleOptions as RuleOptions);
     const csrfOn = () => this.#csrfOptions !== null;
     this.#endpoints.set(endpoint, {
@@ -488,7 +494,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     const c = new RequestContext<State>(req, ctx, this);
     let result: MatchResult;
     try {
-      result = this.urls.match(req.method, req.path, new LazyMatchOptions(req));
+      result = this.urls.match(req.method, req.path, new LazyMatchOptions(req, this.#websockets));
     } catch (error) {
       return this.#run(c, [this.scope], null, undefined, error);
     }
