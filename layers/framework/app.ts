@@ -509,7 +509,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     } catch (error) {
       return this.#run(c, endpoint.scopes, result, undefined, error);
     }
-    if (out instanceof Promise || c.afterThisRequest.length || c.hasResponseHeaders) {
+    if (out instanceof Promise || c.hasAfterThisRequest || c.hasResponseHeaders) {
       return this.#run(c, endpoint.scopes, result, out);
     }
     let response: Response;
@@ -721,7 +721,9 @@ async function runAfter<State extends Record<string, unknown>>(
   c: RequestContext<State>,
   response: Response,
 ): Promise<Response> {
-  for (const fn of c.afterThisRequest) response = await fn(response);
+  if (c.hasAfterThisRequest) {
+    for (const fn of c.afterThisRequest) response = await fn(response);
+  }
   if (c.hasResponseHeaders) {
     c.responseHeaders.forEach((value, name) => {
       if (!response.headers.has(name)) response = withHeader(response, name, value);

@@ -60,7 +60,10 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
   /** The route's converted params. */
   params: Record<string, unknown> = {};
   /** Per-request storage (Flask's `g`), empty at the start of every request. */
-  readonly g: Partial<State> = {};
+  get g(): Partial<State> {
+    return this.#g ??= {};
+  }
+  #g: Partial<State> | undefined;
   #responseHeaders: Headers | null = null;
   /** Headers every response of this request gets (set by hooks before the view answers). */
   get responseHeaders(): Headers {
@@ -71,7 +74,14 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
     return this.#responseHeaders !== null;
   }
   /** Functions `after_this_request` registered: run on the response, in order. */
-  readonly afterThisRequest: ((response: Response) => Response | Promise<Response>)[] = [];
+  get afterThisRequest(): ((response: Response) => Response | Promise<Response>)[] {
+    return this.#after ??= [];
+  }
+  #after: ((response: Response) => Response | Promise<Response>)[] | undefined;
+  /** Whether {@linkcode RequestContext.after} was called. */
+  get hasAfterThisRequest(): boolean {
+    return this.#after !== undefined && this.#after.length > 0;
+  }
 
   /** The context of `request` in `app`. */
   constructor(request: RequestWrapper, ctx: Context, app: AppLike) {

@@ -114,11 +114,20 @@ export function makeResponse(result: ViewResult, view: string): Response {
     (body !== null && typeof body === "object" && !(body instanceof Response) &&
       isPlainObject(body))
   ) {
-    const init = new Headers(headers);
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    if (!init.has("content-type")) {
-      init.set("content-type", typeof body === "string" ? HTML : "application/json");
+    const type = typeof body === "string" ? HTML : "application/json";
+    // A plain object of headers stays one (Deno.serve's fast path takes it as it is).
+    if (headers === undefined || (typeof headers === "object" && isPlainObject(headers))) {
+      const fields = (headers ?? {}) as Record<string, string>;
+      let typed = false;
+      for (const name in fields) if (name.toLowerCase() === "content-type") typed = true;
+      return new Response(text, {
+        status: status ?? 200,
+        headers: typed ? fields : { "content-type": type, ...fields },
+      });
     }
+    const init = new Headers(headers);
+    if (!init.has("content-type")) init.set("content-type", type);
     return new Response(text, { status: status ?? 200, headers: init });
   }
   const response = bodyResponse(body, view);
