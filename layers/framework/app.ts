@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Context, createLogger, type Logger } from "../gateway/mod.ts";
+import { type Context, createLogger, type Logger, testContext } from "../gateway/mod.ts";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import {
@@ -21,6 +21,7 @@ import {
   type MatchResult,
   MethodNotAllowed,
   NotFound,
+  parseSetCookie,
   RequestRedirect,
   RequestWrapper,
   type RequestWrapperOptions,
@@ -360,6 +361,43 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       }
     }
     return await this.templates.render(name, { ...helpers, ...vars });
+  }
+
+  /**
+   * Runs one request through the app, as a test does (Hono's `app.request`): a path or URL
+   * (relative to `http://localhost`) or a `Request`, with a test gateway context.
+   */
+  async request(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = input instanceof Request
+      ? input
+      : new Request(new URL(input, "http://localhost"), init);
+    return await this.fetch(request, testContext());
+  }
+
+  /**
+   * A test's access to `client`'s session (Flask's `session_transaction`): `edit` gets the
+   * session its cookie holds; what it changes is saved back into the client's cookie jar.
+   */
+  async sessionTransaction(
+    client: Client,
+    edit: (session: Session) => void | Promise<void>,
+  ): Promise<void> {
+    const store = this.#sessionStore();
+    const name = store.options.cookieName;
+    const value = client.cookies.get(name);
+    const request = new Request("http://localhost/", {
+      headers: value === undefined ? {} : { cookie: `${name}=${value}` },
+    });
+    const session = await store.open(request);
+    await edit(session);
+    const headers = new Headers();
+    await store.save(session, headers);
+    for (const line of headers.getSetCookie()) {
+      const cookie = parseSetCookie(line);
+      if (cookie === null) continue;
+      if (cookie.maxAge === 0) client.cookies.delete(cookie.name);
+      else client.cookies.set(cookie.name, cookie.value);
+    }
   }
 
   /** A test client for this app (the toolkit's: cookies kept, redirects on demand). */

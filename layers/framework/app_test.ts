@@ -466,3 +466,29 @@ Deno.test("templates: render with a layout, url_for, flashes, csrf_token; a blue
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("tests reach the session (sessionTransaction) and run one request (app.request)", async () => {
+  const app = new App({ config: { SECRET_KEY: "k" } })
+    .get("/me", async function me(c) {
+      return { user: (await c.session()).get("user") ?? null };
+    })
+    .get("/logout", async function logout(c) {
+      (await c.session()).clear();
+      return "bye";
+    });
+  const client = app.testClient();
+  await app.sessionTransaction(client, (session) => {
+    session.set("user", "ada");
+  });
+  assert.deepEqual(await (await client.get("/me")).json(), { user: "ada" });
+  let seen: unknown;
+  await app.sessionTransaction(client, (session) => {
+    seen = session.get("user");
+  });
+  assert.equal(seen, "ada");
+  assert.equal(await (await client.get("/logout")).text(), "bye");
+  assert.deepEqual(await (await client.get("/me")).json(), { user: null });
+  const response = await app.request("/me");
+  assert.deepEqual(await response.json(), { user: null });
+  assert.equal((await app.request(new Request("http://localhost/x"))).status, 404);
+});

@@ -124,6 +124,22 @@ export class RequestContext<State extends Record<string, unknown> = Record<strin
     return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
   }
 
+  /**
+   * Renders template `name` as a streamed HTML page: the response starts when the template
+   * is rendered (Nunjucks renders whole pages, so the body is one chunk).
+   */
+  renderStream(name: string, vars: Record<string, unknown> = {}): Response {
+    const app = this.app;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        controller.enqueue(encoder.encode(await app.render(this as never, name, vars)));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+  }
+
   /** The CSRF token for this session's forms (`<input name="csrf_token" value="…">`). */
   async csrfToken(): Promise<string> {
     return await this.app.csrf().token(await this.session());
