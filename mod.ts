@@ -7,7 +7,9 @@
  * errors, routing, static files, middleware, test client; the full set is in
  * `@ngw2f/ngw2f/toolkit`) and the proxy (nginx's job: `loadProxyConfig()` and `runProxy()` are
  * what `ngw2f proxy` runs; its HTTP/1.1 core, static files, logs and more are in
- * `@ngw2f/ngw2f/proxy`). The framework layer joins when it lands.
+ * `@ngw2f/ngw2f/proxy`), and the framework (Flask's job, as the `framework` namespace:
+ * `framework.App`, `framework.Blueprint`, `framework.MethodView`, sessions, templates, config;
+ * also `@ngw2f/ngw2f/framework`).
  *
  * @example Serve an app with a middleware
  * ```ts
@@ -118,3 +120,5 @@ export {
   serveListener,
   StaticFiles,
 } from "./layers/proxy/mod.ts";
+/** The framework layer (its `App` is not the gateway's `App` type): `new framework.App()`. */
+export * as framework from "./layers/framework/mod.ts";

@@ -8,7 +8,13 @@
  * @module
  */
 
-import { type Context, createLogger, type Logger, testContext } from "../gateway/mod.ts";
+import {
+  type Context,
+  createLogger,
+  type LifespanContext,
+  type Logger,
+  testContext,
+} from "../gateway/mod.ts";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import {
@@ -32,7 +38,7 @@ import {
 import { RequestContext, type UrlForOptions } from "./context.ts";
 import { makeResponse, type ViewResult } from "./response.ts";
 import type { Blueprint, RegisterOptions } from "./blueprint.ts";
-import { Config, FLASK_SCHEMA } from "./config/mod.ts";
+import { Config, type ConfigSchema, FLASK_SCHEMA } from "./config/mod.ts";
 import {
   type CsrfOptions,
   CsrfProtect,
@@ -108,6 +114,8 @@ export interface AppOptions {
   debug?: boolean;
   /** Where the app warns outside requests; default: a logger on stderr tagged with the name. */
   log?: Logger;
+  /** The app's own typed config keys, added to Flask's (`{ DATABASE: { type: "string", default: "app.db" } }`). */
+  configSchema?: ConfigSchema;
   /** Config values over Flask's defaults (`SECRET_KEY`, `SESSION_COOKIE_SECURE`, …). */
   config?: Record<string, unknown>;
   /**
@@ -197,7 +205,9 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     this.name = options.name ?? "app";
     this.#options = options;
     this.log = options.log ?? createLogger({ tag: this.name });
-    this.config = new Config(FLASK_SCHEMA, {}, { warn: (message) => this.log.warn(message) });
+    this.config = new Config({ ...FLASK_SCHEMA, ...options.configSchema }, {}, {
+      warn: (message) => this.log.warn(message),
+    });
     if (options.config) this.config.fromObject(options.config, "new App({ config })");
     this.debug = options.debug ?? (debugFromEnv() || this.config.get("DEBUG") === true);
     this.#csrfOptions = options.csrf ? (options.csrf === true ? {} : options.csrf) : null;
@@ -229,6 +239,21 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
   #csrfOptions: Omit<CsrfOptions, "secretKey" | "fallbackKeys"> | null;
   #sessions: SessionStore | null = null;
   #csrf: CsrfProtect | null = null;
+
+  #requestOptions: RequestWrapperOptions | undefined;
+
+  /** The request wrappers' options: the app's, over the config's body limits (first request). */
+  #wrapperOptions(): RequestWrapperOptions {
+    const config = this.config;
+    const limits: RequestWrapperOptions = {};
+    const max = config.get("MAX_CONTENT_LENGTH") as number | null;
+    if (max !== null && max !== undefined) limits.maxContentLength = max;
+    const memory = config.get("MAX_FORM_MEMORY_SIZE") as number | null;
+    if (memory !== null && memory !== undefined) limits.maxFormMemorySize = memory;
+    const parts = config.get("MAX_FORM_PARTS") as number | null;
+    if (parts !== null && parts !== undefined) limits.maxFormParts = parts;
+    return { ...limits, ...this.#options.request };
+  }
 
   /** Opens the session of `request` (the store is made from the config on first use). */
   openSession(request: Request): Promise<Session> {
@@ -270,7 +295,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
    * The gateway's start-up hook: fails at once, with how to fix it, when CSRF protection is on
    * but no `SECRET_KEY` is set (sessions without one fail on their first change).
    */
-  startup(): void {
+  async startup(ctx?: LifespanContext): Promise<void> {
     if (this.#csrfOptions !== null && !this.config.get("SECRET_KEY")) {
       throw new SessionError(
         `Cannot start "${this.name}": CSRF protection needs a session, and sessions need ` +
@@ -278,6 +303,27 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
           `or the APP_SECRET_KEY environment variable (app.config.fromPrefixedEnv()).`,
       );
     }
+    for (const hook of this.#startupHooks) await hook(ctx);
+  }
+
+  /** The gateway's shutdown hook: runs the `onShutdown` hooks, last registered first. */
+  async shutdown(): Promise<void> {
+    for (const hook of [...this.#shutdownHooks].reverse()) await hook();
+  }
+
+  readonly #startupHooks: ((ctx?: LifespanContext) => void | Promise<void>)[] = [];
+  readonly #shutdownHooks: (() => void | Promise<void>)[] = [];
+
+  /** Runs `hook` when a worker starts, before it serves (open a database, warm a cache). */
+  onStartup(hook: (ctx?: LifespanContext) => void | Promise<void>): this {
+    this.#startupHooks.push(hook);
+    return this;
+  }
+
+  /** Runs `hook` when a worker stops (close what `onStartup` opened). */
+  onShutdown(hook: () => void | Promise<void>): this {
+    this.#shutdownHooks.push(hook);
+    return this;
   }
 
   /** Serves `directory` under `urlPath` (endpoint `endpoint`, param `filename`). */
@@ -528,7 +574,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
    * synchronously is answered synchronously (no promise, no microtask).
    */
   fetch = (request: Request, ctx: Context): Response | Promise<Response> => {
-    const req = new RequestWrapper(request, ctx, this.#options.request);
+    const req = new RequestWrapper(request, ctx, this.#requestOptions ??= this.#wrapperOptions());
     const c = new RequestContext<State>(req, ctx, this);
     let result: MatchResult;
     try {
@@ -660,10 +706,12 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     }
     if (isHttpError(error)) return error.toResponse(c.raw);
     this.#log(error, c);
-    const fallback = findErrorHandler(scopes, new InternalServerError());
+    // As Flask: a 500 handler gets an InternalServerError whose cause is what was thrown.
+    const wrapped = new InternalServerError(undefined, { cause: error });
+    const fallback = findErrorHandler(scopes, wrapped);
     if (fallback) {
       try {
-        return makeResponse(await fallback(c, error as never), "error handler");
+        return makeResponse(await fallback(c, wrapped as never), "error handler");
       } catch (again) {
         this.#log(again, c);
       }

@@ -422,7 +422,7 @@ Deno.test("CSRF: unsafe methods need the session's token; routes can opt out; no
   const stolen = await stranger.post("/submit", { form: { csrf_token: token } });
   assert.equal(stolen.status, 400, "a token from another session is refused");
   assert.equal(await (await stranger.post("/hook")).text(), "webhook");
-  assert.throws(() => new App({ csrf: true }).startup(), /sessions need SECRET_KEY/);
+  await assert.rejects(() => new App({ csrf: true }).startup(), /sessions need SECRET_KEY/);
 });
 
 Deno.test("changing a session without SECRET_KEY is a 500 whose log says how to fix it", async () => {
@@ -491,4 +491,45 @@ Deno.test("tests reach the session (sessionTransaction) and run one request (app
   const response = await app.request("/me");
   assert.deepEqual(await response.json(), { user: null });
   assert.equal((await app.request(new Request("http://localhost/x"))).status, 404);
+});
+
+Deno.test("startup and shutdown hooks, a blueprint's beforeAppRequest, a 500 handler's InternalServerError, config limits", async () => {
+  const events: string[] = [];
+  const bp = new Blueprint("bp").beforeAppRequest((c) => {
+    c.g.seen = true;
+  });
+  const app = new App<{ seen: boolean }>({
+    onError: () => {},
+    config: { MAX_CONTENT_LENGTH: 10, LIMIT: 3 },
+    configSchema: { LIMIT: { type: "integer", default: 1 } },
+  })
+    .onStartup(() => {
+      events.push("start");
+    })
+    .onShutdown(() => {
+      events.push("stop");
+    })
+    .errorHandler(
+      500,
+      (_c, error) => [`500 because ${((error as Error).cause as Error).message}`, 500],
+    )
+    .get("/", function index(c) {
+      return `seen ${c.g.seen}`;
+    })
+    .get("/boom", function boom() {
+      throw new TypeError("broken");
+    })
+    .post("/upload", async function upload(c) {
+      return (await c.request.bytes()).length.toString();
+    })
+    .register(bp);
+  await app.startup();
+  await app.shutdown();
+  assert.deepEqual(events, ["start", "stop"]);
+  assert.equal(app.config.get("LIMIT"), 3);
+  const client = app.testClient();
+  assert.equal(await (await client.get("/")).text(), "seen true");
+  assert.equal(await (await client.get("/boom")).text(), "500 because broken");
+  assert.equal((await client.post("/upload", { body: "0123456789abc" })).status, 413);
+  assert.equal(await (await client.post("/upload", { body: "0123" })).text(), "4");
 });

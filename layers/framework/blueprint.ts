@@ -101,6 +101,14 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
     return this;
   }
 
+  /** A before-request hook for every request of the app (Flask's `before_app_request`). */
+  beforeAppRequest(hook: BeforeHook<State>): this {
+    this.#appHooks.push(hook);
+    return this;
+  }
+
+  readonly #appHooks: BeforeHook<State>[] = [];
+
   /** An after-request hook for this blueprint's routes. */
   after(hook: AfterHook<State>): this {
     this.scope.after.push(hook);
@@ -141,6 +149,7 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
       scopes: [app.scope],
     },
   ): void {
+    for (const hook of this.#appHooks) app.before(hook);
     const name = parent.name + (options.name ?? this.name);
     const prefix = parent.prefix + (options.urlPrefix?.replace(/\/+$/, "") ?? this.urlPrefix);
     const scopes = [...parent.scopes, this.scope];
