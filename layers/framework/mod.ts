@@ -45,3 +45,4 @@ export { ClassView, type ClassViewFunction, MethodView, type ViewDecorator } fro
 export * from "./config/mod.ts";
 export * from "./session/mod.ts";
 export * from "./templates/mod.ts";
+export { abort, json, redirect, sendFile, sendFromDirectory, stream } from "./helpers.ts";
