@@ -20,6 +20,9 @@ import {
   UsageError as SettingsUsageError,
 } from "./layers/master/settings.ts";
 import { serveApp } from "./layers/master/serve_app.ts";
+import { supervise } from "./layers/master/supervise.ts";
+import { selfCommand } from "./layers/master/worker_handle.ts";
+import { resolve as resolvePath } from "node:path";
 import { keepWorkerAlive, processChannel, runWorker } from "./layers/master/worker_entry.ts";
 import { debugMiddleware } from "./layers/toolkit/dev/debug_middleware.ts";
 import { startReloadingServer } from "./layers/toolkit/dev/dev_server.ts";
@@ -213,7 +216,90 @@ reference is docs/proxy-config.md; docs/proxy-from-nginx.md maps nginx directive
   run: runProxyCommand,
 };
 
-const COMMANDS: Command[] = [DEV, PROXY];
+const UP: Command = {
+  name: "up",
+  usage: "ngw2f up [-c FILE]",
+  summary: "Run the proxy and the app server together from one ngw2f.toml",
+  flags: [
+    {
+      name: "config",
+      short: "c",
+      type: "string",
+      arg: "FILE",
+      doc: "The config file (default: ./ngw2f.toml if it exists, else the built-in demo)",
+    },
+  ],
+  notes: `One config, two masters: the [[server]] tables and the top-level keys run \`ngw2f proxy\`,
+the [app] table runs \`ngw2f serve\` (point a proxy_pass at its bind, e.g. a unix socket). Each
+output line says which ([proxy] or [app]). HUP reloads both, TERM drains both, INT stops both,
+USR1 reopens the logs; when one exits, the other is stopped. With no config: the part V notes app
+(examples/part-V-flask, 2 workers, a development secret key) behind the proxy on 127.0.0.1:8080,
+its static files served by the proxy (NGW2F_DEMO_LISTEN=ADDRESS listens elsewhere).`,
+  run: runUp,
+};
+
+const COMMANDS: Command[] = [DEV, PROXY, UP];
+
+/** The built-in `up` demo: the part V app on a unix socket behind the proxy on :8080. */
+async function demoConfig(): Promise<{ file: string; env: Record<string, string> }> {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-" });
+  const example = new URL("./examples/part-V-flask/", import.meta.url).pathname;
+  const socket = `${dir}/app.sock`;
+  const text = [
+    "# The built-in `ngw2f up` demo: the talk's part V app behind the proxy.",
+    `pid = "${dir}/proxy.pid"`,
+    'error_log = "- notice"',
+    "workers = 2",
+    "",
+    "[app]",
+    `module = "${example}app.ts"`,
+    `bind = ["unix:${socket}"]`,
+    "workers = 2",
+    `pid = "${dir}/app.pid"`,
+    "",
+    "[[server]]",
+    `listen = "${Deno.env.get("NGW2F_DEMO_LISTEN") ?? "127.0.0.1:8080"} default_server"`,
+    "",
+    "[[server.location]]",
+    'match = "/static/"',
+    `alias = "${example}static/"`,
+    'expires = "1h"',
+    "",
+    "[[server.location]]",
+    'match = "/"',
+    `proxy_pass = "http://unix:${socket}"`,
+    'proxy_set_header = { Host = "$host" }',
+    "",
+  ].join("\n");
+  const file = `${dir}/ngw2f.toml`;
+  await Deno.writeTextFile(file, text);
+  return {
+    file,
+    env: {
+      // A development key on loopback only (the app refuses it elsewhere), and its notes in
+      // the demo's temp folder.
+      APP_ALLOW_DEV_SECRET_KEY: "1",
+      APP_DATABASE: `${dir}/notes.db`,
+    },
+  };
+}
+
+/** `ngw2f up`: the proxy and the app server from one config, as one process tree. */
+async function runUp(values: Record<string, unknown>): Promise<number> {
+  const explicit = typeof values.config === "string" ? values.config : null;
+  const found = explicit ?? (exists("ngw2f.toml") ? "ngw2f.toml" : null);
+  const { file, env } = found === null
+    ? await demoConfig()
+    : { file: resolvePath(found), env: {} as Record<string, string> };
+  if (found !== null && !exists(file)) {
+    throw new ConfigError("file not found", { file, key: "config" });
+  }
+  const self = selfCommand();
+  return await supervise([
+    { name: "proxy", cmd: self.cmd, args: [...self.args, "proxy", "-c", file] },
+    { name: "app", cmd: self.cmd, args: [...self.args, "serve", "-c", file], env },
+  ]);
+}
 
 /** Which `dev` flag sets which server option, for error messages. */
 const DEV_FLAG_OF: Record<string, string> = {

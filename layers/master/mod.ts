@@ -60,3 +60,4 @@ export {
 } from "./settings.ts";
 export { type Channel, processChannel, runWorker, threadChannel } from "./worker_entry.ts";
 export { selfCommand, type WorkerExit, type WorkerHandle } from "./worker_handle.ts";
+export { supervise, type SupervisedCommand, type SuperviseOptions } from "./supervise.ts";

@@ -265,8 +265,11 @@ async function readConfig(path: string, file: string, origin: Origin): Promise<G
     }
     return { file: path, key: keys.at(-1)! };
   };
+  // A file with [[server]] tables is shared with the proxy (`ngw2f up`): its other top-level
+  // keys (workers, pid, log_format, [upstream.*], …) are the proxy's to check.
+  const shared = doc.server !== undefined;
   for (const key of Object.keys(doc)) {
-    if (!SECTIONS.includes(key)) {
+    if (!shared && !SECTIONS.includes(key)) {
       throw new ConfigError(`unknown section; expected ${SECTIONS.join(", ")}`, where(key));
     }
   }
