@@ -23,22 +23,34 @@ Deno.test("part II middleware example: header insertion, response modification, 
   assert.equal(await cli.stop("SIGINT"), 0);
 });
 
-Deno.test("the README demo (serve --protected -w 2) answers the talk's half-closed GET / HTTP/1.0", async () => {
+Deno.test("the README demo (ngw2f up) answers the talk's half-closed GET / HTTP/1.0", async () => {
   const denoJson = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   const demo: string[] = denoJson.tasks.demo.split(" ").slice(4); // after "deno run -A main.ts"
-  const args = demo.map((arg) => arg === "127.0.0.1:8080" ? "127.0.0.1:0" : arg);
-  assert.ok(args.includes("serve") && args.includes("127.0.0.1:0"), `demo task: ${demo}`);
-  await using cli = await startCli(args);
-  const { text, closedByServer } = await rawExchange(cli.port, "GET / HTTP/1.0\r\n\r\n", {
-    halfClose: true,
-  });
-  const response = parseResponse(text);
-  assert.equal(response.statusLine, "HTTP/1.1 200 OK");
-  assert.equal(response.body, "Hello, World!\n");
-  assert.equal(response.headers.get("connection"), "close");
-  assert.ok(closedByServer);
-  await cli.waitFor('"GET / HTTP/1.0" 200 14');
-  assert.equal(await cli.stop("SIGTERM"), 0);
+  assert.deepEqual(demo, ["up"], `demo task: ${demo}`);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  const cwd = await Deno.makeTempDir({ prefix: "ngw2f-demo-" });
+  try {
+    await using cli = await startCli(demo, {
+      cwd,
+      env: { NGW2F_DEMO_LISTEN: `127.0.0.1:${port}` },
+    });
+    await cli.waitFor(/\[proxy\].*Listening at: http:\/\/127\.0\.0\.1:\d+/);
+    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
+    const { text, closedByServer } = await rawExchange(port, "GET / HTTP/1.0\r\n\r\n", {
+      halfClose: true,
+    });
+    const response = parseResponse(text);
+    assert.equal(response.statusLine, "HTTP/1.1 302 Found");
+    assert.equal(response.headers.get("location"), "/auth/login?next=%2F");
+    assert.equal(response.headers.get("connection"), "close");
+    assert.ok(closedByServer);
+    await cli.waitFor('"GET / HTTP/1.0" 302');
+    assert.equal(await cli.stop("SIGTERM"), 0);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
 });
 
 Deno.test("part IV wrapped app (Shortly) under ngw2f serve: the talk's GET / HTTP/1.0, then the demo", async () => {
