@@ -423,7 +423,8 @@ Deno.test("UpstreamPool closes an idle connection after keepaliveTimeout", async
   assert.equal(upstreams.idle(), 1);
   for (let i = 0; i < 100 && closedAt === 0; i++) await sleep(20);
   const took = closedAt - idleAt;
-  assert.ok(took >= 240 && took <= 360, `closed after ${took} ms`);
+  // Upper bounds allow for a loaded parallel test run (timers fire late, never early).
+  assert.ok(took >= 240 && took <= 1500, `closed after ${took} ms`);
   assert.equal(upstreams.idle(), 0);
 });
 
@@ -916,7 +917,7 @@ Deno.test("UpstreamPool.request() fails with timeout after readTimeout of silenc
     "timeout",
   );
   const took = performance.now() - started;
-  assert.ok(took >= 400 && took <= 600, `failed after ${took} ms`);
+  assert.ok(took >= 400 && took <= 2000, `failed after ${took} ms`);
   assert.ok(error.sent);
   for (let i = 0; i < 50 && !closed; i++) await sleep(20);
   assert.ok(closed);
@@ -937,7 +938,7 @@ Deno.test("UpstreamPool.request() body fails with timeout when the upstream stal
   const started = performance.now();
   await rejectsWith(response.body!.read(), "timeout");
   const took = performance.now() - started;
-  assert.ok(took >= 240 && took <= 360, `failed after ${took} ms`);
+  assert.ok(took >= 240 && took <= 1500, `failed after ${took} ms`);
 });
 
 Deno.test("UpstreamPool.request() fails with timeout when the upstream stops reading the body", async () => {
@@ -998,7 +999,9 @@ Deno.test("UpstreamPool.request() fails with connect-timeout when the upstream's
       "connect-timeout",
     );
     const took = performance.now() - started;
-    assert.ok(took >= 320 && took <= 480, `failed after ${took} ms`);
+    // The lower bound is the timeout's; the upper one allows for a loaded test run (tests run
+    // in parallel in one process: a busy neighbour delays timers).
+    assert.ok(took >= 320 && took <= 3000, `failed after ${took} ms`);
     assert.equal(error.sent, false);
   } finally {
     for (const conn of fillers) conn.close();
@@ -1126,7 +1129,9 @@ Deno.test("UpstreamPool.request() streams a 200 MiB response body in constant me
     if ((i & 127) === 0) peak = Math.max(peak, Deno.memoryUsage().rss);
   }
   assert.equal(received, total);
-  assert.ok(peak - before < 50 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
+  // RSS is the whole test process (tests run in parallel beside this one): a buffered 200 MiB
+  // body would still show; a constant-memory stream stays far below.
+  assert.ok(peak - before < 128 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
   assert.equal(upstreams.idle(), 1);
 });
 
@@ -1159,7 +1164,9 @@ Deno.test("UpstreamPool.request() streams a 200 MiB chunked request body in cons
     method: "POST",
   });
   assert.equal(await text(response), String(total));
-  assert.ok(peak - before < 50 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
+  // RSS is the whole test process (tests run in parallel beside this one): a buffered 200 MiB
+  // body would still show; a constant-memory stream stays far below.
+  assert.ok(peak - before < 128 * MiB, `RSS grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
 });
 
 Deno.test("UpstreamPool's idle connections do not keep a process alive, busy ones do", async () => {
