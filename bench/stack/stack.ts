@@ -1,0 +1,275 @@
+// deno-lint-ignore-file no-console
+// The whole stack, layer by layer: the talk's nginx → gunicorn → Flask against `ngw2f up`, and
+// each side swapped alone (nginx → `ngw2f serve`, `ngw2f proxy` → gunicorn), on two pages: the
+// hello and a rendered template (a layout, a loop over 20 items, autoescaped values; the same
+// template for Jinja2 and Nunjucks: bench/anchors/stack_templates/). Same worker counts
+// everywhere (proxy 2, app server 2); the app server listens on a unix socket; the proxy keeps
+// connections to it alive where it can (gunicorn's sync workers close each one). µs CPU/req and
+// RSS count every process of the stack: the process trees of all the processes a case starts.
+//
+//   deno run -A bench/stack/stack.ts [--seconds 5] [--rounds 3] [--connections 64] [--only TEXT]
+//
+// Needs wrk, nginx, gunicorn and Flask (Debian packages). Run by hand, not in CI. Writes
+// bench/results/stack.md and bench/results/stack.svg.
+
+import { benchArgs, has } from "../_load.ts";
+import { barChart, type BarGroup } from "./_chart.ts";
+import { measureStackRounds, type ProcessSpec, type StackCase, type StackRow } from "./_measure.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const anchors = `${root}bench/anchors`;
+const { seconds, rounds, connections, only } = benchArgs();
+const deno = Deno.execPath();
+const WORKERS = 2;
+
+// The app servers, on DIR/app.sock.
+const gunicorn = (dir: string): ProcessSpec => ({
+  label: "gunicorn",
+  cmd: "gunicorn",
+  cwd: anchors,
+  args: [
+    "-w",
+    String(WORKERS),
+    "-k",
+    "sync",
+    "-b",
+    `unix:${dir}/app.sock`,
+    "--log-level",
+    "warning",
+    "stack_flask:app",
+  ],
+});
+const ngw2fServe = (dir: string): ProcessSpec => ({
+  label: "ngw2f serve",
+  cmd: deno,
+  cwd: root,
+  args: [
+    "run",
+    "-A",
+    `${root}main.ts`,
+    "serve",
+    "--log-level",
+    "warning",
+    "-b",
+    `unix:${dir}/app.sock`,
+    "-w",
+    String(WORKERS),
+    `${anchors}/stack_app.ts`,
+  ],
+});
+
+// The proxies, on 127.0.0.1:PORT → DIR/app.sock. nginx's workers run as the user running the
+// bench (started as root they would be `nobody`, and the app server's socket is not theirs).
+const user = new TextDecoder().decode(new Deno.Command("id", { args: ["-un"] }).outputSync().stdout)
+  .trim();
+const nginx = (port: number, dir: string): ProcessSpec => {
+  const conf = Deno.readTextFileSync(`${anchors}/stack_nginx.conf`)
+    .replaceAll("USER", user).replaceAll("WORKERS", String(WORKERS)).replaceAll("PREFIX", dir)
+    .replaceAll("SOCKET", `${dir}/app.sock`).replaceAll("PORT", String(port));
+  Deno.writeTextFileSync(`${dir}/nginx.conf`, conf);
+  return { label: "nginx", cmd: "nginx", args: ["-p", dir, "-c", `${dir}/nginx.conf`] };
+};
+/** An ngw2f.toml for `ngw2f proxy` (and, with `app`, for `ngw2f up`). */
+const ngw2fConfig = (port: number, dir: string, app: boolean): string => {
+  const lines = [
+    `workers = ${WORKERS}`,
+    `pid = "${dir}/proxy.pid"`,
+    `error_log = "- warn"`,
+    `access_log = "off"`,
+    "[upstream.app]",
+    `server = ["unix:${dir}/app.sock"]`,
+    "keepalive = 64",
+  ];
+  if (app) {
+    lines.push(
+      "[app]",
+      `module = "${anchors}/stack_app.ts"`,
+      `bind = ["unix:${dir}/app.sock"]`,
+      `workers = ${WORKERS}`,
+      `log_level = "warning"`,
+    );
+  }
+  lines.push(
+    "[[server]]",
+    `listen = "127.0.0.1:${port}"`,
+    "[[server.location]]",
+    'match = "/"',
+    'proxy_pass = "http://app"',
+    'proxy_set_header = { Host = "$host" }',
+  );
+  const file = `${dir}/ngw2f.toml`;
+  Deno.writeTextFileSync(file, lines.join("\n") + "\n");
+  return file;
+};
+const ngw2fProxy = (port: number, dir: string): ProcessSpec => ({
+  label: "ngw2f proxy",
+  cmd: deno,
+  cwd: root,
+  args: ["run", "-A", `${root}main.ts`, "proxy", "-c", ngw2fConfig(port, dir, false)],
+});
+const ngw2fUp = (port: number, dir: string): ProcessSpec => ({
+  label: "ngw2f up",
+  cmd: deno,
+  cwd: root,
+  args: ["run", "-A", `${root}main.ts`, "up", "-c", ngw2fConfig(port, dir, true)],
+});
+
+const TALK = "nginx → gunicorn → Flask";
+const UP = "ngw2f up (proxy → serve → framework)";
+const PAGES = [
+  ["Hello", "/"],
+  ["Template page (layout, 20-item loop, autoescape)", "/items"],
+] as const;
+const cases: StackCase[] = [];
+for (const [group, path] of PAGES) {
+  const base = { group, path };
+  const python = has("gunicorn");
+  if (python && has("nginx")) {
+    cases.push({
+      ...base,
+      name: TALK,
+      processes: (port, dir) => [gunicorn(dir), nginx(port, dir)],
+    });
+  }
+  cases.push({ ...base, name: UP, processes: (port, dir) => [ngw2fUp(port, dir)] });
+  if (has("nginx")) {
+    cases.push({
+      ...base,
+      name: "nginx → ngw2f serve → framework",
+      processes: (port, dir) => [ngw2fServe(dir), nginx(port, dir)],
+    });
+  }
+  if (python) {
+    cases.push({
+      ...base,
+      name: "ngw2f proxy → gunicorn → Flask",
+      processes: (port, dir) => [gunicorn(dir), ngw2fProxy(port, dir)],
+    });
+  }
+}
+
+const selected = only
+  ? cases.filter((c) => c.group.includes(only!) || c.name.includes(only!))
+  : cases;
+const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
+const loadBefore = load();
+const rows: StackRow[] = await measureStackRounds(selected, { rounds, seconds, connections });
+const loadAfter = load();
+
+const ratio = (n?: number) => (n === undefined || !Number.isFinite(n) ? "" : n.toFixed(2) + "×");
+const groups = [...new Set(selected.map((c) => c.group))];
+const tables = groups.map((group) => {
+  const mine = rows.filter((r) => r.stack.group === group);
+  const base = mine.find((r) => r.stack.name === TALK)?.result;
+  return [
+    `### ${group}: \`GET ${mine[0].stack.path}\` (anchor: ${TALK})`,
+    "",
+    "| case | req/s | vs talk | p50 / p99 ms | p99 vs talk | RSS MiB (procs) | µs CPU/req | " +
+    "CPU/req vs talk | req/s spread | errors |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ...mine.map(({ result: r, spread }) =>
+      `| ${r.name} | ${Math.round(r.rps).toLocaleString("en")} | ${
+        ratio(base && r.rps / base.rps)
+      } | ${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} | ${ratio(base && r.p99 / base.p99)} | ` +
+      `${r.rssMiB.toFixed(0)} (${r.processes}) | ${r.cpuUsPerRequest.toFixed(1)} | ` +
+      `${ratio(base && r.cpuUsPerRequest / base.cpuUsPerRequest)} | ` +
+      `±${(spread * 50).toFixed(0)}% | ${r.errors} |`
+    ),
+  ].join("\n");
+});
+
+// The issue's goal: ngw2f up ≥ 5× the talk's stack in req/s at ≤ 1/3 of its p99.
+const goal = groups.map((group) => {
+  const talk = rows.find((r) => r.stack.group === group && r.stack.name === TALK)?.result;
+  const up = rows.find((r) => r.stack.group === group && r.stack.name === UP)?.result;
+  if (!talk || !up) return `- ${group}: not measured (both stacks are needed).`;
+  const speed = up.rps / talk.rps;
+  const tail = up.p99 / talk.p99;
+  const met = speed >= 5 && tail <= 1 / 3;
+  return `- ${group}: ${speed.toFixed(2)}× the req/s (goal ≥ 5×) at ${tail.toFixed(2)}× the p99 ` +
+    `(goal ≤ 0.33×): **${met ? "met" : "not met"}**` +
+    (met ? "." : ` (${
+      [speed < 5 ? "req/s short" : "", tail > 1 / 3 ? "p99 too high" : ""]
+        .filter(Boolean).join(", ")
+    }).`);
+});
+
+const sh = (command: string) => {
+  try {
+    return new TextDecoder().decode(
+      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
+    ).trim();
+  } catch {
+    return "";
+  }
+};
+const cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").trim();
+const versions = [
+  `Deno ${Deno.version.deno}`,
+  sh("nginx -v 2>&1 | cut -d' ' -f3 | tr / ' '"),
+  sh("gunicorn --version 2>&1 | sed 's/[()]//g; s/version //'"),
+  sh(
+    'python3 -c \'import importlib.metadata as m; print("Flask", m.version("flask"), ' +
+      '"Jinja2", m.version("jinja2"))\'',
+  ),
+].filter(Boolean).join(", ");
+const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
+const command = `deno run -A bench/stack/stack.ts --seconds ${seconds} --rounds ${rounds} ` +
+  `--connections ${connections}${only ? ` --only '${only}'` : ""}`;
+
+const report = `# The whole stack: the talk's nginx → gunicorn → Flask against ngw2f
+
+Measured ${date} on ${cpu} (${navigator.hardwareConcurrency} cores), ${versions}.
+\`wrk -t1 -c${connections} -d${seconds}s\` on loopback against the proxy on 127.0.0.1, after a 1 s
+warm-up; ${rounds} rounds interleaved over all cases, median round by req/s. Every case runs 2 proxy
+workers and 2 app-server workers; the app server listens on a unix socket. µs CPU/req is utime+stime
+summed over the process trees of every process the case starts (proxy master + workers, app master +
+workers) ÷ requests; RSS is summed over the same processes (shared pages counted once per process).
+Load average ${loadBefore} before, ${loadAfter} after.
+
+- nginx: bench/anchors/stack_nginx.conf (upstream on the unix socket, keepalive 64, HTTP/1.1).
+- gunicorn: \`-w 2 -k sync\`, bench/anchors/stack_flask.py; sync workers close every connection,
+  so neither proxy can keep one alive to it.
+- \`ngw2f serve -w 2\` (thread workers, its default): bench/anchors/stack_app.ts.
+- \`ngw2f proxy\` / \`ngw2f up\`: an upstream group on the socket with keepalive 64,
+  \`proxy_set_header Host $host\`, its defaults otherwise; \`up\` runs the [app] table too.
+- Template page: bench/anchors/stack_templates/ (stack_items.html extends stack_layout.html),
+  rendered per request by Jinja2 (\`render_template\`) and by Nunjucks (\`c.render\`). Both give the
+  same 3.5 KB page; they differ only in how \`"\` is escaped (\`&#34;\` / \`&quot;\`).
+
+${tables.join("\n\n")}
+
+## The goal (issue): ngw2f up ≥ 5× the talk's req/s at ≤ 1/3 of its p99
+
+${goal.join("\n")}
+
+![req/s per case](stack.svg)
+
+Command: \`${command}\`
+`;
+
+const chartGroups: BarGroup[] = groups.map((group) => {
+  const mine = rows.filter((r) => r.stack.group === group);
+  const base = mine.find((r) => r.stack.name === TALK)?.result;
+  return {
+    title: group === PAGES[0][0] ? "Hello (GET /)" : "Template page (GET /items)",
+    bars: mine.map(({ result: r }) => ({
+      name: r.name,
+      rps: r.rps,
+      ratio: base ? r.rps / base.rps : NaN,
+      p99: r.p99,
+    })),
+  };
+});
+const svg = barChart(chartGroups, "nginx → gunicorn → Flask vs ngw2f, layer by layer", [
+  `Measured ${date} on ${cpu} (${navigator.hardwareConcurrency} cores), Debian.`,
+  versions + ".",
+  `wrk -t1 -c${connections} -d${seconds}s on loopback, median of ${rounds} rounds. Every case:`,
+  "2 proxy workers + 2 app-server workers, the app server on a unix socket.",
+  "Goal (issue): ngw2f up ≥ 5× the talk's req/s at ≤ 1/3 of its p99.",
+  "Numbers, CPU and memory: bench/results/stack.md",
+]);
+
+await Deno.writeTextFile(`${root}bench/results/stack.md`, report);
+await Deno.writeTextFile(`${root}bench/results/stack.svg`, svg);
+console.log(report);
