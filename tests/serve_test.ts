@@ -444,8 +444,9 @@ Deno.test("serve --hooks runs every lifecycle hook in the right process and orde
     assert.equal(lines[postWorkerInit].pid, worker1);
     for (const i of [onStarting, preFork, whenReady]) assert.equal(lines[i].pid, master, shown);
 
-    // The request: preRequest < postRequest, in worker 1.
-    const preRequest = at("preRequest", "1", whenReady);
+    // The request: preRequest < postRequest, in worker 1, once it initialised (the master's
+    // whenReady line may land after it: the worker can serve before the master writes it).
+    const preRequest = at("preRequest", "1", postWorkerInit);
     const postRequest = at("postRequest", "1", preRequest);
     assert.equal(lines[preRequest].pid, worker1);
     assert.equal(lines[postRequest].pid, worker1);
