@@ -222,6 +222,21 @@ export class UpstreamError extends Error {
 
 /** The read buffer of a connection: response heads must fit in it. */
 const BUFFER_SIZE = MAX_HEAD;
+/**
+ * A new connection's buffer; it doubles (up to {@linkcode BUFFER_SIZE}) when a head or a read
+ * fills it. Upstreams that close every connection (gunicorn's sync workers) make one connection
+ * per request: a 64 KiB buffer each measured as GC pressure.
+ */
+const INITIAL_BUFFER = 8 * 1024;
+
+/** A bigger copy of `link`'s buffer (its unread bytes moved to the start). */
+function grow(link: Link): void {
+  const bigger = new Uint8Array(Math.min(link.buf.length * 2, BUFFER_SIZE));
+  bigger.set(link.buf.subarray(link.start, link.end));
+  link.end -= link.start;
+  link.start = 0;
+  link.buf = bigger;
+}
 /** How many 1xx heads may come before the final one. */
 const MAX_INFORMATIONAL = 16;
 /** Request body chunks up to this size are framed by a copy into one write. */
@@ -244,7 +259,7 @@ const enum Mode {
 class Link {
   readonly conn: Deno.Conn;
   readonly key: string;
-  buf: Uint8Array = new Uint8Array(BUFFER_SIZE);
+  buf: Uint8Array = new Uint8Array(INITIAL_BUFFER);
   /** Unconsumed bytes are `buf[start, end)`. */
   start = 0;
   end = 0;
@@ -351,7 +366,7 @@ class Keeper {
     if (link.lentTo !== null) {
       // The last exchange's caller may still hold a chunk viewing the buffer.
       link.lentTo = null;
-      link.buf = new Uint8Array(BUFFER_SIZE);
+      link.buf = new Uint8Array(INITIAL_BUFFER);
     }
     return link;
   }
@@ -708,9 +723,12 @@ class Exchange implements BodySource {
         }
         if (link.start === link.end) link.start = link.end = 0;
         else if (link.end === link.buf.length) {
-          link.buf.copyWithin(0, link.start, link.end);
-          link.end -= link.start;
-          link.start = 0;
+          if (link.start === 0 && link.buf.length < BUFFER_SIZE) grow(link);
+          else {
+            link.buf.copyWithin(0, link.start, link.end);
+            link.end -= link.start;
+            link.start = 0;
+          }
         }
         if (await this.#fill() === null) {
           throw new UpstreamError(
@@ -863,6 +881,11 @@ class Exchange implements BodySource {
     const link = this.#link;
     try {
       while (true) {
+        // The last read filled the buffer: a bigger one reads a large body in fewer reads (the
+        // chunk handed out before stays valid: it views the old buffer).
+        if (link.end === link.buf.length && link.buf.length < BUFFER_SIZE) {
+          link.buf = new Uint8Array(Math.min(link.buf.length * 2, BUFFER_SIZE));
+        }
         link.start = link.end = 0;
         if (await this.#fill() === null) {
           if (this.#mode === Mode.Close) {
