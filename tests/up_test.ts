@@ -124,3 +124,30 @@ Deno.test("ngw2f up with no config: the part V demo behind the proxy, static fil
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ngw2f up: HUP gives the new app workers a changed [app] env (as gunicorn's HUP)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-test-" });
+  try {
+    const file = await stackConfig(dir);
+    await using cli = await startCli(["up", "-c", file]);
+    await cli.waitFor(PROXY_LISTEN);
+    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
+    const port = Number(PROXY_LISTEN.exec(cli.output())![1]);
+    assert.equal((await request(port, "/")).body, "app one\n");
+    await Deno.writeTextFile(
+      file,
+      (await Deno.readTextFile(file)).replace("GREETING=one", "GREETING=two"),
+    );
+    cli.child.kill("SIGHUP");
+    await cli.waitFor(/\[app\].*Reload done/);
+    let body = "";
+    for (let i = 0; i < 50 && body !== "app two\n"; i++) {
+      body = (await request(port, "/")).body;
+      if (body !== "app two\n") await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(body, "app two\n");
+    assert.equal(await cli.stop("SIGTERM"), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -96,10 +96,7 @@ export async function serveApp(
   options: ServeAppOptions,
 ): Promise<number> {
   if (settings.chdir) Deno.chdir(settings.chdir);
-  for (const pair of settings.env) {
-    const eq = pair.indexOf("=");
-    Deno.env.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
+  applyEnv(settings.env);
   const cwd = Deno.cwd();
   if (settings.protected && settings.certfile) {
     throw new ConfigError(
@@ -171,6 +168,8 @@ export async function serveApp(
     args: ["serve", ...options.args],
     async reload() {
       const fresh = await options.reload();
+      // As gunicorn's HUP: the new workers get the new `env` settings.
+      applyEnv(fresh.env);
       return { programConfig: appProgramConfig(fresh, binds, cwd), workers: fresh.workers };
     },
   });
@@ -180,6 +179,14 @@ export async function serveApp(
     return await arbiter.run();
   } finally {
     watcher?.close();
+  }
+}
+
+/** Sets the `env` settings (`NAME=value`) in this process's environment (workers inherit it). */
+function applyEnv(pairs: readonly string[]): void {
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    Deno.env.set(pair.slice(0, eq), pair.slice(eq + 1));
   }
 }
 
