@@ -38,6 +38,14 @@ import {
 import { RequestContext, type UrlForOptions } from "./context.ts";
 import { makeResponse, type ViewResult } from "./response.ts";
 import type { Blueprint, RegisterOptions } from "./blueprint.ts";
+import {
+  type ErrorClass,
+  type ErrorHandler,
+  type RouteOptions,
+  Routes,
+  type Scope,
+  type View,
+} from "./routes.ts";
 import { Config, type ConfigSchema, FLASK_SCHEMA } from "./config/mod.ts";
 import {
   type CsrfOptions,
@@ -48,44 +56,6 @@ import {
   SessionStore,
 } from "./session/mod.ts";
 import { Templates } from "./templates/mod.ts";
-
-/** A view: answers one request. */
-export type View<State extends Record<string, unknown> = Record<string, unknown>> = (
-  c: RequestContext<State>,
-) => ViewResult | Promise<ViewResult>;
-
-/** A before-request hook: returning a result answers the request instead of the view. */
-export type BeforeHook<State extends Record<string, unknown> = Record<string, unknown>> = (
-  c: RequestContext<State>,
-) => ViewResult | void | Promise<ViewResult | void>;
-
-/** An after-request hook: may change or replace the response. */
-export type AfterHook<State extends Record<string, unknown> = Record<string, unknown>> = (
-  c: RequestContext<State>,
-  response: Response,
-) => Response | void | Promise<Response | void>;
-
-/** A teardown hook: runs after every request, with the error that ended it, if any. */
-export type TeardownHook<State extends Record<string, unknown> = Record<string, unknown>> = (
-  c: RequestContext<State>,
-  error: unknown,
-) => void | Promise<void>;
-
-/** An error handler: turns an error into a result. */
-export type ErrorHandler<
-  E = unknown,
-  State extends Record<string, unknown> = Record<string, unknown>,
-> = (c: RequestContext<State>, error: E) => ViewResult | Promise<ViewResult>;
-
-/** What {@linkcode App.route} takes besides the rule. */
-export interface RouteOptions extends Omit<RuleOptions, "methods"> {
-  /** Methods allowed (default `["GET"]`; HEAD follows GET, OPTIONS is automatic). */
-  methods?: readonly string[];
-  /** The endpoint name (default: the view function's name, else the rule). */
-  endpoint?: string;
-  /** `false`: no CSRF check on this route (an API taking tokens, a webhook). */
-  csrf?: boolean;
-}
 
 /** How an app is made. */
 export interface AppOptions {
@@ -124,28 +94,6 @@ export interface AppOptions {
    * `{ csrf: false }`. Default off.
    */
   csrf?: boolean | Omit<CsrfOptions, "secretKey" | "fallbackKeys">;
-}
-
-/** An error class an error handler is registered for. */
-export type ErrorClass = abstract new (...args: never[]) => unknown;
-
-/** The hooks and handlers of the app or of one blueprint. */
-export interface Scope<State extends Record<string, unknown> = Record<string, unknown>> {
-  /** Before-request hooks, in order. */
-  before: BeforeHook<State>[];
-  /** After-request hooks (run last-registered first). */
-  after: AfterHook<State>[];
-  /** Teardown hooks. */
-  teardown: TeardownHook<State>[];
-  /** Error handlers by HTTP status. */
-  byStatus: Map<number, ErrorHandler<HttpError, State>>;
-  /** Error handlers by error class, in registration order. */
-  byClass: [ErrorClass, ErrorHandler<unknown, State>][];
-}
-
-/** A fresh, empty scope. */
-export function emptyScope<State extends Record<string, unknown>>(): Scope<State> {
-  return { before: [], after: [], teardown: [], byStatus: new Map(), byClass: [] };
 }
 
 /** One registered endpoint: its view and the scopes (app first) whose hooks apply. */
@@ -188,13 +136,12 @@ class LazyMatchOptions implements MatchOptions {
 }
 
 /** The framework's app. */
-export class App<State extends Record<string, unknown> = Record<string, unknown>> {
+export class App<State extends Record<string, unknown> = Record<string, unknown>>
+  extends Routes<State> {
   /** The app's name. */
   readonly name: string;
   /** The URL map (the toolkit's `RouteMap`). */
   readonly urls: RouteMap = new RouteMap();
-  /** The app's own hooks and error handlers. */
-  readonly scope: Scope<State> = emptyScope();
   readonly #endpoints = new Map<string, Endpoint<State>>();
   /** Whether a rule is for WebSockets (only then does matching read the Upgrade header). */
   #websockets = false;
@@ -202,6 +149,7 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
 
   /** A new app. */
   constructor(options: AppOptions = {}) {
+    super();
     this.name = options.name ?? "app";
     this.#options = options;
     this.log = options.log ?? createLogger({ tag: this.name });
@@ -490,61 +438,6 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
     return this;
   }
 
-  /** `route(rule, view, { methods: ["GET"] })`. */
-  get(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["GET"] });
-  }
-
-  /** `route(rule, view, { methods: ["POST"] })`. */
-  post(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["POST"] });
-  }
-
-  /** `route(rule, view, { methods: ["PUT"] })`. */
-  put(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["PUT"] });
-  }
-
-  /** `route(rule, view, { methods: ["PATCH"] })`. */
-  patch(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["PATCH"] });
-  }
-
-  /** `route(rule, view, { methods: ["DELETE"] })`. */
-  delete(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["DELETE"] });
-  }
-
-  /** Runs `hook` before every view; a hook that returns a result answers instead. */
-  before(hook: BeforeHook<State>): this {
-    this.scope.before.push(hook);
-    return this;
-  }
-
-  /** Runs `hook` on every response (last registered runs first, as in Flask). */
-  after(hook: AfterHook<State>): this {
-    this.scope.after.push(hook);
-    return this;
-  }
-
-  /** Runs `hook` after every request, even when it failed. */
-  teardown(hook: TeardownHook<State>): this {
-    this.scope.teardown.push(hook);
-    return this;
-  }
-
-  /**
-   * Handles an HTTP status (`404`) or an error class (`TypeError`, `NotFound`); the most
-   * specific class wins (a subclass over its parent), then a status handler.
-   */
-  errorHandler<E>(
-    key: number | (abstract new (...args: never[]) => E),
-    handler: ErrorHandler<E, State>,
-  ): this {
-    registerErrorHandler(this.scope, key, handler as ErrorHandler<unknown, State>);
-    return this;
-  }
-
   /** Registers `blueprint`'s routes, hooks and error handlers (Flask's `register_blueprint`). */
   register(blueprint: Blueprint<State>, options: RegisterOptions = {}): this {
     blueprint.registerOn(this, options);
@@ -726,20 +619,6 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       error,
     );
   }
-}
-
-/** Registers an error handler on `scope`. */
-export function registerErrorHandler<State extends Record<string, unknown>>(
-  scope: Scope<State>,
-  key: number | ErrorClass,
-  handler: ErrorHandler<unknown, State>,
-): void {
-  if (typeof key === "number") {
-    if (!Number.isInteger(key) || key < 400 || key > 599) {
-      throw new RangeError(`Cannot handle status ${key}: error handlers take 400–599`);
-    }
-    scope.byStatus.set(key, handler as ErrorHandler<HttpError, State>);
-  } else scope.byClass.push([key, handler]);
 }
 
 /** The handler for `error`: innermost scope first; by class (most specific), then by status. */

@@ -8,18 +8,8 @@
  */
 
 import { resolve } from "node:path";
-import {
-  type AfterHook,
-  type App,
-  type BeforeHook,
-  emptyScope,
-  type ErrorHandler,
-  registerErrorHandler,
-  type RouteOptions,
-  type Scope,
-  type TeardownHook,
-  type View,
-} from "./app.ts";
+import type { App } from "./app.ts";
+import { type BeforeHook, type RouteOptions, Routes, type Scope, type View } from "./routes.ts";
 
 /** How a blueprint is registered. */
 export interface RegisterOptions {
@@ -36,7 +26,8 @@ interface BlueprintRoute<State extends Record<string, unknown>> {
 }
 
 /** A group of routes, hooks and error handlers. */
-export class Blueprint<State extends Record<string, unknown> = Record<string, unknown>> {
+export class Blueprint<State extends Record<string, unknown> = Record<string, unknown>>
+  extends Routes<State> {
   /** Its name: the first part of its endpoints. */
   readonly name: string;
   /** Its URL prefix (`/notes`), or `""`. */
@@ -45,8 +36,6 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
   readonly templateFolder: string | null;
   /** Its static folder, served under `<prefix>/static` by the app, or null. */
   readonly staticFolder: string | null;
-  /** Its hooks and error handlers. */
-  readonly scope: Scope<State> = emptyScope();
   readonly #routes: BlueprintRoute<State>[] = [];
   readonly #children: [Blueprint<State>, RegisterOptions][] = [];
 
@@ -55,6 +44,7 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
     name: string,
     options: { urlPrefix?: string; templateFolder?: string; staticFolder?: string } = {},
   ) {
+    super();
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
       throw new TypeError(`Cannot name a blueprint "${name}": use letters, digits, "_" and "-"`);
     }
@@ -70,37 +60,6 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
     return this;
   }
 
-  /** `route(rule, view, { methods: ["GET"] })`. */
-  get(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["GET"] });
-  }
-
-  /** `route(rule, view, { methods: ["POST"] })`. */
-  post(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["POST"] });
-  }
-
-  /** `route(rule, view, { methods: ["PUT"] })`. */
-  put(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["PUT"] });
-  }
-
-  /** `route(rule, view, { methods: ["PATCH"] })`. */
-  patch(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["PATCH"] });
-  }
-
-  /** `route(rule, view, { methods: ["DELETE"] })`. */
-  delete(rule: string, view: View<State>, options: RouteOptions = {}): this {
-    return this.route(rule, view, { ...options, methods: ["DELETE"] });
-  }
-
-  /** A before-request hook for this blueprint's routes. */
-  before(hook: BeforeHook<State>): this {
-    this.scope.before.push(hook);
-    return this;
-  }
-
   /** A before-request hook for every request of the app (Flask's `before_app_request`). */
   beforeAppRequest(hook: BeforeHook<State>): this {
     this.#appHooks.push(hook);
@@ -108,27 +67,6 @@ export class Blueprint<State extends Record<string, unknown> = Record<string, un
   }
 
   readonly #appHooks: BeforeHook<State>[] = [];
-
-  /** An after-request hook for this blueprint's routes. */
-  after(hook: AfterHook<State>): this {
-    this.scope.after.push(hook);
-    return this;
-  }
-
-  /** A teardown hook for this blueprint's routes. */
-  teardown(hook: TeardownHook<State>): this {
-    this.scope.teardown.push(hook);
-    return this;
-  }
-
-  /** An error handler for errors in this blueprint's routes (before the app's). */
-  errorHandler<E>(
-    key: number | (abstract new (...args: never[]) => E),
-    handler: ErrorHandler<E, State>,
-  ): this {
-    registerErrorHandler(this.scope, key, handler as ErrorHandler<unknown, State>);
-    return this;
-  }
 
   /** Nests `child` (its endpoints become `name.child.view`, its prefix goes after this one). */
   register(child: Blueprint<State>, options: RegisterOptions = {}): this {

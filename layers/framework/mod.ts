@@ -20,18 +20,20 @@
  * @module
  */
 
+export { App, type AppOptions } from "./app.ts";
 export {
   type AfterHook,
-  App,
-  type AppOptions,
   type BeforeHook,
+  emptyScope,
   type ErrorClass,
   type ErrorHandler,
+  registerErrorHandler,
   type RouteOptions,
+  Routes,
   type Scope,
   type TeardownHook,
   type View,
-} from "./app.ts";
+} from "./routes.ts";
 export { Blueprint, type RegisterOptions } from "./blueprint.ts";
 export { type AppLike, RequestContext, type UrlForOptions } from "./context.ts";
 export {

@@ -9,7 +9,7 @@
  */
 
 import { MethodNotAllowed } from "../toolkit/mod.ts";
-import type { View as ViewFunction } from "./app.ts";
+import type { View as ViewFunction } from "./routes.ts";
 import type { RequestContext } from "./context.ts";
 import type { ViewResult } from "./response.ts";
 
