@@ -20,6 +20,7 @@ import { resolve } from "node:path";
 import {
   Client,
   type ClientOptions,
+  editHeaders,
   HttpError,
   InternalServerError,
   isHttpError,
@@ -548,12 +549,13 @@ export class App<State extends Record<string, unknown> = Record<string, unknown>
       response = await runAfter(scopes, c, response);
       const opened = c.openedSession;
       if (opened) {
-        const headers = new Headers();
-        await this.#sessionStore().save(await opened, headers);
-        headers.forEach((value, name) => {
-          response = name === "set-cookie"
-            ? appendHeader(response, name, value)
-            : withHeader(response, name, value);
+        const fields = new Headers();
+        await this.#sessionStore().save(await opened, fields);
+        response = editHeaders(response, (headers) => {
+          for (const [name, value] of fields) {
+            if (name === "set-cookie") headers.append(name, value);
+            else headers.set(name, value);
+          }
         });
       }
     } catch (error) {
@@ -690,8 +692,10 @@ async function runAfter<State extends Record<string, unknown>>(
     for (const fn of c.afterThisRequest) response = await fn(response);
   }
   if (c.hasResponseHeaders) {
-    c.responseHeaders.forEach((value, name) => {
-      if (!response.headers.has(name)) response = withHeader(response, name, value);
+    response = editHeaders(response, (headers) => {
+      for (const [name, value] of c.responseHeaders) {
+        if (!headers.has(name)) headers.set(name, value);
+      }
     });
   }
   for (const scope of [...scopes].reverse()) {
@@ -701,36 +705,4 @@ async function runAfter<State extends Record<string, unknown>>(
     }
   }
   return response;
-}
-
-/** `response` with a header appended (a copy when its headers are immutable). */
-function appendHeader(response: Response, name: string, value: string): Response {
-  try {
-    response.headers.append(name, value);
-    return response;
-  } catch {
-    const headers = new Headers(response.headers);
-    headers.append(name, value);
-    return new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
-  }
-}
-
-/** `response` with a header added (a copy when its headers are immutable). */
-function withHeader(response: Response, name: string, value: string): Response {
-  try {
-    response.headers.set(name, value);
-    return response;
-  } catch {
-    const headers = new Headers(response.headers);
-    headers.set(name, value);
-    return new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
-  }
 }

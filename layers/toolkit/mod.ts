@@ -241,6 +241,7 @@ export {
   addEtag,
   type AddEtagOptions,
   deleteCookie,
+  editHeaders,
   html,
   json,
   redirect,

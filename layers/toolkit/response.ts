@@ -17,6 +17,7 @@ import {
 import { generateEtag, quoteEtag } from "./http/etag.ts";
 
 export { makeConditional, type MakeConditionalOptions } from "./http/conditional.ts";
+export { editHeaders } from "./http/edit_headers.ts";
 
 const ENCODER = new TextEncoder();
 // Characters a Location header cannot carry raw: controls, space, non-ASCII and a few

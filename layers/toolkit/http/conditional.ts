@@ -7,6 +7,7 @@
  */
 
 import { parseHttpDate } from "./dates.ts";
+import { editHeaders } from "./edit_headers.ts";
 import { parseETags, unquoteEtag } from "./etag.ts";
 import {
   type ByteRange,
@@ -263,7 +264,7 @@ export async function makeConditional(
   }
   if (options?.acceptRanges === false) return response;
   const hasRange = request.method === "GET" && request.headers.has("range");
-  if (!hasRange) return withHeader(response, "accept-ranges", "bytes");
+  if (!hasRange) return editHeaders(response, (h) => h.set("accept-ranges", "bytes"));
   const length = headers.get("content-length");
   let size = options?.completeLength ?? (length && DIGITS.test(length) ? Number(length) : NaN);
   let body: Uint8Array<ArrayBuffer> | undefined;
@@ -274,7 +275,7 @@ export async function makeConditional(
   let ranges = evaluateRange(request, { etag, lastModified, size });
   if (ranges === null) {
     const full = body ? new Response(body, response) : response;
-    return withHeader(full, "accept-ranges", "bytes");
+    return editHeaders(full, (h) => h.set("accept-ranges", "bytes"));
   }
   if (ranges === "unsatisfiable") {
     if (!body) await response.body?.cancel();
@@ -322,20 +323,4 @@ function rangeNotSatisfiable(size: number): Response {
     status: 416,
     headers: { "content-range": formatContentRange(null, size) },
   });
-}
-
-/** Sets a header, copying the response when its headers are immutable (e.g. from `fetch`). */
-function withHeader(response: Response, name: string, value: string): Response {
-  try {
-    response.headers.set(name, value);
-    return response;
-  } catch {
-    const headers = new Headers(response.headers);
-    headers.set(name, value);
-    return new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
-  }
 }
