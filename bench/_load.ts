@@ -66,6 +66,27 @@ export interface BenchResult {
   errors: number;
 }
 
+/** The output of shell `command`, trimmed; `""` when it cannot run. For report headers. */
+export function sh(command: string): string {
+  try {
+    return decoder.decode(
+      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
+    ).trim();
+  } catch {
+    return "";
+  }
+}
+
+/** The CPU's model name, for report headers. */
+export function cpuModel(): string {
+  return sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+}
+
+/** The load averages (1, 5, 15 min) as `"0.84 1.90 2.36"`, for report headers. */
+export function loadAverage(): string {
+  return Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
+}
+
 /** A TCP port nobody listens on right now. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -88,35 +109,41 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`Nothing listened on port ${port} within ${timeoutMs} ms`);
 }
 
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number[]>();
+/** The pids of `roots` and of all their descendants, read from /proc. */
+function descendants(roots: number[]): number[] {
+  const children = new Map<number, number[]>();
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
       const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry.name)]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
     } catch { /* gone */ }
   }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i]) ?? []));
-  return out;
+  const out = [...roots];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
+  return [...new Set(out)];
 }
 
-/** utime+stime (in seconds) and RSS (MiB) summed over a process and its descendants. */
-function usage(pid: number): { cpu: number; rss: number } {
+/**
+ * utime+stime (in seconds), RSS (MiB) and the number of processes, summed over `roots` (pids)
+ * and all their descendants.
+ */
+export function usage(roots: number[]): { cpu: number; rss: number; processes: number } {
   let ticks = 0;
   let rssKiB = 0;
-  for (const p of descendants(pid)) {
+  let processes = 0;
+  for (const p of descendants(roots)) {
     try {
       const stat = Deno.readTextFileSync(`/proc/${p}/stat`);
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]);
       const status = Deno.readTextFileSync(`/proc/${p}/status`);
       rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      processes++;
     } catch { /* gone */ }
   }
-  return { cpu: ticks / TICKS_PER_SECOND, rss: rssKiB / 1024 };
+  return { cpu: ticks / TICKS_PER_SECOND, rss: rssKiB / 1024, processes };
 }
 
 function ms(text: string): number {
@@ -177,9 +204,9 @@ export async function measure(
     const headers = typeof bench.headers === "function" ? await bench.headers(port) : bench.headers;
     const target = { path: bench.path, headers };
     await wrk(port, { seconds: 1, connections: options.connections, ...target });
-    const before = usage(child.pid);
+    const before = usage([child.pid]);
     const run = await wrk(port, { ...options, ...target });
-    const after = usage(child.pid);
+    const after = usage([child.pid]);
     return {
       name: bench.name,
       rps: run.rps,

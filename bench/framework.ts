@@ -11,7 +11,15 @@
 // Needs wrk, and gunicorn + python3-flask (Debian packages) for the Flask rows. Run by hand, not
 // in CI. Writes bench/results/framework.md.
 
-import { benchArgs, type BenchCase, groupTable, has, measureRounds, type Row } from "./_load.ts";
+import {
+  benchArgs,
+  type BenchCase,
+  groupTable,
+  has,
+  loadAverage,
+  measureRounds,
+  type Row,
+} from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const anchors = `${root}bench/anchors`;
@@ -91,10 +99,9 @@ for (
 const selected = only
   ? cases.filter((c) => c.group.includes(only!) || c.name.includes(only!))
   : cases;
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-const loadBefore = load();
+const loadBefore = loadAverage();
 const rows: Row<FrameworkCase>[] = await measureRounds(selected, { rounds, seconds, connections });
-const loadAfter = load();
+const loadAfter = loadAverage();
 const groups = [...new Set(selected.map((c) => c.group))];
 const tables = groups.map((group) => groupTable(rows, group, ANCHOR));
 const report = `# Framework layer: against Hono and Flask

@@ -12,6 +12,7 @@ import {
   benchArgs,
   type BenchCase,
   type BenchResult,
+  cpuModel,
   has,
   measure,
   median,
@@ -129,10 +130,7 @@ for (const bench of selected) {
   );
 }
 
-const cpu = new TextDecoder().decode(
-  new Deno.Command("sh", { args: ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"] })
-    .outputSync().stdout,
-).trim();
+const cpu = cpuModel();
 const report = `# Gateway layer: the reference server (\`ngw2f dev\`) and its anchors
 
 Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpu}

@@ -13,7 +13,16 @@
 // python3-flask (Debian packages); a case whose program is missing is skipped. Run by hand, not
 // in CI. Writes bench/results/master.md.
 
-import { benchArgs, type BenchCase, type BenchResult, has, measure, median } from "./_load.ts";
+import {
+  benchArgs,
+  type BenchCase,
+  type BenchResult,
+  cpuModel,
+  has,
+  measure,
+  median,
+  sh,
+} from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const { seconds, rounds, connections, only } = benchArgs();
@@ -169,17 +178,7 @@ function reading(name: string): string {
   }× the CPU per request`;
 }
 
-function sh(command: string): string {
-  try {
-    return new TextDecoder().decode(
-      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
-    ).trim();
-  } catch {
-    return "";
-  }
-}
-
-const cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+const cpu = cpuModel();
 const versions = [
   `Deno ${Deno.version.deno}`,
   sh("nginx -v 2>&1 | cut -d/ -f2"),

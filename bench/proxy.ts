@@ -9,7 +9,17 @@
 // by req/s. Needs wrk and nginx (Debian packages); a case whose program is missing is skipped.
 // Run by hand, not in CI. Writes bench/results/proxy.md.
 
-import { benchArgs, type BenchCase, groupTable, has, measureRounds, type Row } from "./_load.ts";
+import {
+  benchArgs,
+  type BenchCase,
+  cpuModel,
+  groupTable,
+  has,
+  loadAverage,
+  measureRounds,
+  type Row,
+  sh,
+} from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const anchors = `${root}bench/anchors`;
@@ -127,30 +137,20 @@ function prepare(bench: ProxyCase): ProxyCase {
 const selected = only
   ? cases.filter((c) => c.group.includes(only!) || c.name.includes(only!))
   : cases;
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-const loadBefore = load();
+const loadBefore = loadAverage();
 let rows: Row<ProxyCase>[];
 try {
   rows = await measureRounds(selected, { rounds, seconds, connections, prepare });
 } finally {
   await Deno.remove(staticDir, { recursive: true }).catch(() => {});
 }
-const loadAfter = load();
+const loadAfter = loadAverage();
 const groups = [...new Set(selected.map((c) => c.group))];
 const tables = groups.map((group) =>
   groupTable(rows, group, anchorOf(group.endsWith("2 workers") ? 2 : 1))
 );
 
-const sh = (command: string) => {
-  try {
-    return new TextDecoder().decode(
-      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
-    ).trim();
-  } catch {
-    return "";
-  }
-};
-const cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+const cpu = cpuModel();
 const nginxVersion = sh("nginx -v 2>&1 | cut -d/ -f2");
 const report = `# Proxy layer: static files against nginx
 

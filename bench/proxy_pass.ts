@@ -12,11 +12,14 @@
 import {
   benchArgs,
   type BenchCase,
+  cpuModel,
   freePort,
   groupTable,
   has,
+  loadAverage,
   measureRounds,
   type Row,
+  sh,
 } from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -108,8 +111,7 @@ for (const workers of [1, 2]) {
 const selected = only
   ? cases.filter((c) => c.group.includes(only!) || c.name.includes(only!))
   : cases;
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-const loadBefore = load();
+const loadBefore = loadAverage();
 let rows: Row<PassCase>[];
 try {
   rows = await measureRounds(selected, { rounds, seconds, connections });
@@ -117,7 +119,7 @@ try {
   upstream.kill("SIGTERM");
   await upstream.status;
 }
-const loadAfter = load();
+const loadAfter = loadAverage();
 const groups = [...new Set(selected.map((c) => c.group))];
 const tables = groups.map((group) =>
   groupTable(rows, group, anchorOf(group.endsWith("2 workers") ? 2 : 1))
@@ -131,16 +133,7 @@ const added = direct
   )
   : [];
 
-const sh = (command: string) => {
-  try {
-    return new TextDecoder().decode(
-      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
-    ).trim();
-  } catch {
-    return "";
-  }
-};
-const cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+const cpu = cpuModel();
 const nginxVersion = sh("nginx -v 2>&1 | cut -d/ -f2");
 const report = `# Proxy layer: reverse proxy against nginx
 

@@ -21,7 +21,17 @@
 // and for the anchors nginx, gunicorn and python3-werkzeug (Debian packages); a case whose
 // program is missing is skipped. Run by hand, not in CI. Writes bench/results/toolkit.md.
 
-import { benchArgs, type BenchCase, groupTable, has, measureRounds, type Row } from "./_load.ts";
+import {
+  benchArgs,
+  type BenchCase,
+  cpuModel,
+  groupTable,
+  has,
+  loadAverage,
+  measureRounds,
+  type Row,
+  sh,
+} from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const anchors = `${root}bench/anchors`;
@@ -37,16 +47,6 @@ interface ToolkitCase extends BenchCase {
   body?: string | number;
   /** Also send `If-None-Match` with the ETag the server gives for the path. */
   conditional?: boolean;
-}
-
-function sh(command: string): string {
-  try {
-    return new TextDecoder().decode(
-      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
-    ).trim();
-  } catch {
-    return "";
-  }
 }
 
 // gunicorn runs the interpreter of its shebang (Debian's /usr/bin/python3), not whichever
@@ -262,15 +262,14 @@ const selected = only
   )
   : cases;
 
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-const loadBefore = load();
+const loadBefore = loadAverage();
 let measured: Row<ToolkitCase>[];
 try {
   measured = await measureRounds(selected, { rounds, seconds, connections, prepare });
 } finally {
   await Deno.remove(staticDir, { recursive: true }).catch(() => {});
 }
-const loadAfter = load();
+const loadAfter = loadAverage();
 
 // wrk counts every 4xx as an error: a 404 row's errors are what is left beyond the 404s.
 const rows = measured.map(({ bench, result, spread }) => {
@@ -326,7 +325,7 @@ const readings = [
   compare(S1, "gunicorn -w1 + SharedDataMiddleware", ANCHOR[S1]),
 ].filter(Boolean);
 
-const cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+const cpu = cpuModel();
 const nginxVersion = sh("nginx -v 2>&1 | cut -d/ -f2");
 const gunicornVersion = sh("gunicorn --version 2>/dev/null | grep -o '[0-9][0-9.]*'");
 const versions = [

@@ -3,9 +3,7 @@
 // over the process trees of every process the case started. Everything else (wrk, the result
 // shape, the tables) is bench/_load.ts's.
 
-import { type BenchResult, freePort, median, wrk } from "../_load.ts";
-
-const TICKS_PER_SECOND = 100;
+import { type BenchResult, freePort, median, usage, wrk } from "../_load.ts";
 
 /** One process of a stack. */
 export interface ProcessSpec {
@@ -25,40 +23,6 @@ export interface StackCase {
   path: string;
   /** Every process of the stack, started in this order (and stopped in reverse). */
   processes: (port: number, dir: string) => ProcessSpec[];
-}
-
-/** The pids of `roots` and of all their descendants, read from /proc. */
-function trees(roots: number[]): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
-    } catch { /* gone */ }
-  }
-  const out = [...roots];
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
-  return [...new Set(out)];
-}
-
-/** utime+stime (s), RSS (MiB) and process count summed over the trees of `roots`. */
-export function stackUsage(roots: number[]): { cpu: number; rss: number; processes: number } {
-  let ticks = 0;
-  let rssKiB = 0;
-  let processes = 0;
-  for (const pid of trees(roots)) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-      rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      processes++;
-    } catch { /* gone */ }
-  }
-  return { cpu: ticks / TICKS_PER_SECOND, rss: rssKiB / 1024, processes };
 }
 
 /** Waits until GET `path` through the proxy answers 200 (the whole stack is up). */
@@ -130,9 +94,9 @@ export async function measureStack(
     const pids = started.map((s) => s.child.pid);
     const target = { path: stack.path };
     await wrk(port, { seconds: 1, connections: options.connections, ...target });
-    const before = stackUsage(pids);
+    const before = usage(pids);
     const run = await wrk(port, { ...options, ...target });
-    const after = stackUsage(pids);
+    const after = usage(pids);
     return {
       name: stack.name,
       rps: run.rps,

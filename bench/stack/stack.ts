@@ -12,7 +12,7 @@
 // Needs wrk, nginx, gunicorn and Flask (Debian packages). Run by hand, not in CI. Writes
 // bench/results/stack.md and bench/results/stack.svg.
 
-import { benchArgs, has } from "../_load.ts";
+import { benchArgs, cpuModel, has, loadAverage, sh } from "../_load.ts";
 import { barChart, type BarGroup } from "./_chart.ts";
 import { measureStackRounds, type ProcessSpec, type StackCase, type StackRow } from "./_measure.ts";
 
@@ -151,10 +151,9 @@ for (const [group, path] of PAGES) {
 const selected = only
   ? cases.filter((c) => c.group.includes(only!) || c.name.includes(only!))
   : cases;
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-const loadBefore = load();
+const loadBefore = loadAverage();
 const rows: StackRow[] = await measureStackRounds(selected, { rounds, seconds, connections });
-const loadAfter = load();
+const loadAfter = loadAverage();
 
 const ratio = (n?: number) => (n === undefined || !Number.isFinite(n) ? "" : n.toFixed(2) + "×");
 const groups = [...new Set(selected.map((c) => c.group))];
@@ -194,16 +193,7 @@ const goal = groups.map((group) => {
     }).`);
 });
 
-const sh = (command: string) => {
-  try {
-    return new TextDecoder().decode(
-      new Deno.Command("sh", { args: ["-c", command], stderr: "null" }).outputSync().stdout,
-    ).trim();
-  } catch {
-    return "";
-  }
-};
-const cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").trim();
+const cpu = cpuModel();
 const versions = [
   `Deno ${Deno.version.deno}`,
   sh("nginx -v 2>&1 | cut -d' ' -f3 | tr / ' '"),
