@@ -110,7 +110,8 @@ function parseRedirect(value: unknown, at: At): Settings["proxyRedirect"] {
   });
 }
 
-const NEXT_UPSTREAM = [
+/** `proxy_next_upstream`'s words (nginx's, less `denied`). */
+export const NEXT_UPSTREAM = [
   "error",
   "timeout",
   "invalid_header",

@@ -19,6 +19,7 @@ import {
   variableProblem,
 } from "./_context.ts";
 import type { NginxDirective } from "./parse.ts";
+import { NEXT_UPSTREAM as CONFIG_NEXT_UPSTREAM } from "../config/_proxy_settings.ts";
 import { type Table, tomlString, type TomlValue, writeToml } from "./_toml.ts";
 
 /** The upstream groups and limit zones of one conversion, by name. */
@@ -447,19 +448,7 @@ function passProblem(url: string, b: Builder): string | null {
   return null;
 }
 
-const NEXT_UPSTREAM = new Set([
-  "error",
-  "timeout",
-  "invalid_header",
-  "http_500",
-  "http_502",
-  "http_503",
-  "http_504",
-  "http_403",
-  "http_404",
-  "http_429",
-  "non_idempotent",
-]);
+const NEXT_UPSTREAM = new Set<string>(CONFIG_NEXT_UPSTREAM.filter((w) => w !== "off"));
 
 function limitReq(args: string[], b: Builder, fail: Fail) {
   const rule: Table = {};
