@@ -55,6 +55,8 @@ const FORWARDING = new Set(["forwarded", "x-forwarded-host", "x-forwarded-proto"
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
 
 const encoder = new TextEncoder();
+/** The lower-cased names of a location's `proxy_set_header` list, made once per list. */
+const setNamesOf = new WeakMap<readonly { name: string }[], Set<string>>();
 
 /** A path as the upstream gets it: percent-encoded again after normalisation. */
 function encodePath(path: string): string {
@@ -339,7 +341,8 @@ export class ReverseProxy {
     const version = settings.proxyHttpVersion;
     let text = `${head.method} ${target} HTTP/${version}\r\n`;
     const set = settings.proxySetHeaders;
-    const setNames = new Set(set.map((h) => h.name.toLowerCase()));
+    let setNames = setNamesOf.get(set);
+    if (!setNames) setNamesOf.set(set, setNames = new Set(set.map((h) => h.name.toLowerCase())));
     if (!setNames.has("host")) text += `Host: ${pass.proxyHost}\r\n`;
     const dropped = connectionTokens(headerOf(head, "connection"));
     const forwarded = settings.proxyForwarded;
