@@ -19,6 +19,8 @@ import { createPipeline } from "./pipeline.ts";
 import { openErrorLog } from "./logs/mod.ts";
 import type { UpstreamState } from "./upstream/mod.ts";
 import type { LimitBuffers } from "./_limits.ts";
+import { startStreamServer, type TcpService } from "./stream/mod.ts";
+import { startMailServer } from "./mail/mod.ts";
 
 /** How often a worker publishes its connection counters for the others' status pages. */
 const PUBLISH_MS = 500;
@@ -31,6 +33,8 @@ export interface ProxyProgramConfig {
   shared?: SharedArrayBuffer;
   /** The upstream peers' shared state, from `upstreamStateBuffer()`. */
   upstreamState?: UpstreamState;
+  /** The stream upstream peers' shared state, from `upstreamStateBuffer()`. */
+  streamUpstreamState?: UpstreamState;
   /** The limit zones' shared memory, from `limitBuffers()`. */
   limitBuffers?: LimitBuffers;
   /** The recent upstream errors' ring, from `sharedErrorsBuffer()`. */
@@ -58,7 +62,7 @@ export function listenAddresses(
 
 /** Starts a proxy worker: the master layer's `StartProgram` for the proxy. */
 export async function start(ctx: ProgramContext): Promise<RunningProgram> {
-  const { config, shared, upstreamState, limitBuffers, sharedErrors } = ctx
+  const { config, shared, upstreamState, streamUpstreamState, limitBuffers, sharedErrors } = ctx
     .config as ProxyProgramConfig;
   const errorLog = openErrorLog(config.errorLog.path, config.errorLog.level, {
     workerId: ctx.workerId,
@@ -102,6 +106,33 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
         : serveListener(listener, options),
     );
   }
+  // Mail and stream servers: sessions of their own, on the same workers.
+  const tcp: TcpService[] = [];
+  const tcpContext = {
+    config,
+    log: errorLog,
+    workerId: ctx.workerId,
+    ...(limitBuffers ? { limitBuffers } : {}),
+  };
+  for (const server of config.streamServers) {
+    tcp.push(
+      await startStreamServer(server, {
+        ...tcpContext,
+        ...(streamUpstreamState ? { upstreamState: streamUpstreamState } : {}),
+      }),
+    );
+  }
+  for (const server of config.mailServers) tcp.push(await startMailServer(server, tcpContext));
+  if (ctx.workerId === 1) {
+    for (const server of config.streamServers) {
+      for (const l of server.listen) errorLog.info(`Stream proxy listening at ${l.address}`);
+    }
+    for (const server of config.mailServers) {
+      for (const l of server.listen) {
+        errorLog.info(`SMTP proxy listening at ${l.address}${l.ssl ? " (TLS)" : ""}`);
+      }
+    }
+  }
   // The others' status endpoints read this worker's connection counters from here.
   pipeline.publish();
   const publisher = setInterval(() => pipeline.publish(), PUBLISH_MS);
@@ -111,13 +142,16 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
       const sum = sumStats(servers);
       return {
         requests: sum.requests,
-        connections: sum.active,
+        connections: sum.active + tcp.reduce((n, t) => n + t.stats().active, 0),
         inflight: [],
         heapUsed: 0,
       };
     },
     async drain(graceful) {
-      await Promise.all(servers.map((server) => server.drain(graceful * 1000)));
+      await Promise.all([
+        ...servers.map((server) => server.drain(graceful * 1000)),
+        ...tcp.map((service) => service.drain(graceful * 1000)),
+      ]);
       clearInterval(publisher);
       pipeline.publish();
       await pipeline.close();

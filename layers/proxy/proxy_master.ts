@@ -46,7 +46,8 @@ export interface RunProxyOptions {
  * generation, through `ports`) listen on the same one.
  */
 export function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
-  for (const server of config.servers) {
+  const all = [...config.servers, ...config.mailServers, ...config.streamServers];
+  for (const server of all) {
     for (const listen of server.listen) {
       const pinned = ports.get(listen.address);
       if (pinned) {
@@ -92,6 +93,8 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   // keeps them while the groups stay the same.
   let upstreams = JSON.stringify(config.upstreams);
   let upstreamState = upstreamStateBuffer(config.upstreams);
+  let streamUpstreams = JSON.stringify(config.streamUpstreams);
+  let streamUpstreamState = upstreamStateBuffer(config.streamUpstreams);
   let zones = limitBuffers(config);
   const sharedErrors = sharedErrorsBuffer();
   const arbiter = new Arbiter({
@@ -100,6 +103,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
       config,
       shared,
       upstreamState,
+      streamUpstreamState,
       limitBuffers: zones,
       sharedErrors,
     }),
@@ -119,13 +123,19 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
         upstreams = JSON.stringify(fresh.upstreams);
         upstreamState = upstreamStateBuffer(fresh.upstreams);
       }
+      if (JSON.stringify(fresh.streamUpstreams) !== streamUpstreams) {
+        streamUpstreams = JSON.stringify(fresh.streamUpstreams);
+        streamUpstreamState = upstreamStateBuffer(fresh.streamUpstreams);
+      }
       const state = upstreamState;
+      const streamState = streamUpstreamState;
       const buffers = zones = limitBuffers(fresh, zones);
       return {
         programConfig: (): ProxyProgramConfig => ({
           config: fresh,
           shared,
           upstreamState: state,
+          streamUpstreamState: streamState,
           limitBuffers: buffers,
           sharedErrors,
         }),

@@ -138,7 +138,7 @@ function parseNextUpstream(value: unknown, at: At): string[] {
 
 const RULE_KEYS = ["zone", "burst", "nodelay", "delay"];
 
-function parseLimitReq(value: unknown, at: At, env: Env): Settings["limitReq"] {
+export function parseLimitReq(value: unknown, at: At, env: Env): Settings["limitReq"] {
   const items = Array.isArray(value) ? value : [value];
   return items.map((item, i) => {
     const itemAt = Array.isArray(value) ? at.child(i + 1) : at;
@@ -162,7 +162,7 @@ function parseLimitReq(value: unknown, at: At, env: Env): Settings["limitReq"] {
   });
 }
 
-function parseLimitConn(value: unknown, at: At, env: Env): Settings["limitConn"] {
+export function parseLimitConn(value: unknown, at: At, env: Env): Settings["limitConn"] {
   const items = Array.isArray(value) ? value : [value];
   return items.map((item, i) => {
     const itemAt = Array.isArray(value) ? at.child(i + 1) : at;

@@ -33,6 +33,7 @@ import {
   readUpstreams,
 } from "./_upstream.ts";
 import { checkTemplate } from "./_directives.ts";
+import { checkTcpAddresses, readMailStream } from "./_mail_stream.ts";
 import type { ErrorLogLevel, LogFormat, ProxyConfig } from "./types.ts";
 
 /** How to read a config. */
@@ -86,6 +87,8 @@ const MAIN_KEYS = [
   "limit_req_zone",
   "limit_conn_zone",
   "worker_shutdown_timeout",
+  "mail",
+  "stream",
 ];
 const LEVELS: ErrorLogLevel[] = ["debug", "info", "notice", "warn", "error", "crit"];
 
@@ -239,12 +242,22 @@ export function parseProxyConfig(
   };
   const http = readBlock(doc, top, "http", env, MAIN_KEYS);
   const serverTables = tables(doc.server, top.child("server"), "[[server]]");
-  if (!serverTables.length) top.child("server").fail("expected at least one [[server]] table");
   const inner: Block[] = [];
   const servers = serverTables.map(([table, at]) => readServer(table, at, env, http, inner));
   checkUserFile(http, [], inner, (path) => source.at(path));
   checkAddresses(servers, source);
   checkProxyReferences(servers, upstreams, source);
+  const mailStream = readMailStream(doc, top, {
+    ...env,
+    reqZones: limitReqZones,
+    connZones: limitConnZones,
+  });
+  if (!servers.length && !mailStream.mailServers.length && !mailStream.streamServers.length) {
+    top.child("server").fail(
+      "expected at least one [[server]], [[mail.server]] or [[stream.server]] table",
+    );
+  }
+  checkTcpAddresses(servers, mailStream, source);
   const cpuCount = options.cpuCount ?? navigator.hardwareConcurrency ?? 1;
   const workersAt = top.child("workers");
   const errorLog = (doc.error_log ?? "- notice") as unknown;
@@ -268,6 +281,7 @@ export function parseProxyConfig(
     ),
     servers,
     upstreams,
+    ...mailStream,
     limitReqZones,
     limitConnZones,
     workerShutdownTimeout: Math.round(

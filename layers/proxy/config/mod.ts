@@ -31,6 +31,7 @@
  */
 
 export type * from "./types.ts";
+export type * from "./mail_stream_types.ts";
 export {
   BUILT_IN,
   COMBINED_FORMAT,
@@ -47,6 +48,7 @@ export {
   LOG_VARIABLES,
   REQUEST_VARIABLES,
   splitTemplate,
+  STREAM_VARIABLES,
   type TemplateKind,
   templateProblem,
 } from "./template.ts";

@@ -64,8 +64,29 @@ export const LOG_VARIABLES: readonly string[] = [
   "pid",
 ];
 
+/**
+ * Variables a mail or stream server's zone key or hash key may use: the connection's, as in
+ * nginx's stream module.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STREAM_VARIABLES } from "./template.ts";
+ *
+ * assert.ok(STREAM_VARIABLES.includes("binary_remote_addr"));
+ * ```
+ */
+export const STREAM_VARIABLES: readonly string[] = [
+  "remote_addr",
+  "binary_remote_addr",
+  "remote_port",
+  "server_addr",
+  "server_port",
+  "protocol",
+];
+
 /** Which variables a template may name. */
-export type TemplateKind = "request" | "log";
+export type TemplateKind = "request" | "log" | "stream";
 
 /** Where variables start in a template; `$` then a name, or a digit, or `{name}`. */
 const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([1-9])|([A-Za-z_][A-Za-z0-9_]*))/g;
@@ -106,6 +127,7 @@ export function splitTemplate(text: string): string[] {
  * ```
  */
 export function isKnownVariable(name: string, kind: TemplateKind = "request"): boolean {
+  if (kind === "stream") return STREAM_VARIABLES.includes(name);
   if (/^http_[a-z0-9_]+$/i.test(name)) return true;
   if (kind === "request") return /^[1-9]$/.test(name) || REQUEST_VARIABLES.includes(name);
   return /^sent_http_[a-z0-9_]+$/i.test(name) || LOG_VARIABLES.includes(name);

@@ -7,11 +7,13 @@
  * @module
  */
 
+import type { MailStreamConfig } from "./mail_stream_types.ts";
+
 /** Error-log levels, nginx's names. */
 export type ErrorLogLevel = "debug" | "info" | "notice" | "warn" | "error" | "crit";
 
-/** The whole config. */
-export interface ProxyConfig {
+/** The whole config: HTTP servers, and the mail and stream servers of {@linkcode MailStreamConfig}. */
+export interface ProxyConfig extends MailStreamConfig {
   /** The config file's absolute path, or `"(built-in)"` for the default config. */
   file: string;
   /** The prefix (`-p`): relative paths in the file resolve against it. Absolute. */

@@ -6,6 +6,18 @@
  * @module
  */
 
+/** What a tunnel copies between: a `Deno.Conn`, or a TLS session started on one. */
+export interface TunnelEnd {
+  /** Reads into `p`; null at the end. */
+  read(p: Uint8Array): Promise<number | null>;
+  /** Writes some of `p`; the count written. */
+  write(p: Uint8Array): Promise<number>;
+  /** Ends the sending half. */
+  closeWrite(): Promise<void>;
+  /** Closes both halves. */
+  close(): void;
+}
+
 /** How often the idle time is checked, at most. */
 const MAX_TICK = 1000;
 
@@ -20,9 +32,9 @@ const MAX_TICK = 1000;
  * ```
  */
 export async function tunnel(
-  client: Deno.Conn,
+  client: TunnelEnd,
   clientEarly: Uint8Array,
-  upstream: Deno.Conn,
+  upstream: TunnelEnd,
   upstreamEarly: Uint8Array,
   idleMs: number,
 ): Promise<void> {
@@ -42,7 +54,7 @@ export async function tunnel(
   }, Math.max(10, Math.min(MAX_TICK, idleMs / 4)));
   Deno.unrefTimer(timer);
 
-  const pump = async (from: Deno.Conn, to: Deno.Conn, early: Uint8Array) => {
+  const pump = async (from: TunnelEnd, to: TunnelEnd, early: Uint8Array) => {
     const buf = new Uint8Array(16 * 1024);
     try {
       if (early.length) await writeAll(to, early);
@@ -66,7 +78,7 @@ export async function tunnel(
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: TunnelEnd, bytes: Uint8Array): Promise<void> {
   let off = 0;
   while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
