@@ -125,11 +125,11 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   for (const server of config.mailServers) tcp.push(await startMailServer(server, tcpContext));
   if (ctx.workerId === 1) {
     for (const server of config.streamServers) {
-      for (const l of server.listen) errorLog.info(`Stream proxy listening at ${l.address}`);
+      for (const l of server.listen) errorLog.notice(`Stream proxy listening at ${l.address}`);
     }
     for (const server of config.mailServers) {
       for (const l of server.listen) {
-        errorLog.info(`SMTP proxy listening at ${l.address}${l.ssl ? " (TLS)" : ""}`);
+        errorLog.notice(`SMTP proxy listening at ${l.address}${l.ssl ? " (TLS)" : ""}`);
       }
     }
   }
