@@ -267,7 +267,7 @@ async function readConfig(path: string, file: string, origin: Origin): Promise<G
   };
   // A file with [[server]] tables is shared with the proxy (`ngw2f up`): its other top-level
   // keys (workers, pid, log_format, [upstream.*], …) are the proxy's to check.
-  const shared = doc.server !== undefined;
+  const shared = doc.server !== undefined || doc.mail !== undefined || doc.stream !== undefined;
   for (const key of Object.keys(doc)) {
     if (!shared && !SECTIONS.includes(key)) {
       throw new ConfigError(`unknown section; expected ${SECTIONS.join(", ")}`, where(key));

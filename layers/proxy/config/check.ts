@@ -125,5 +125,12 @@ export function checkConfigFiles(
       settingsChecks(location.settings, [`${scope}.location[${j + 1}]`, scope, ""]);
     }
   }
+  for (const [i, server] of config.mailServers.entries()) {
+    for (const [key, path] of Object.entries(server.ssl ?? {})) {
+      const why = readable(path);
+      const name = key === "key" ? "ssl_certificate_key" : "ssl_certificate";
+      if (why) report(errors, [`mail.server[${i + 1}].${name}`, `mail.${name}`], `"${path}" ${why}`);
+    }
+  }
   return { errors, warnings };
 }

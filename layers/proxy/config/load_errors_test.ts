@@ -392,7 +392,7 @@ Deno.test("parseProxyConfig() rejects [server] written as a single table, and no
   rejects("workers = 1\n", {
     line: undefined,
     key: "server",
-    why: /expected at least one \[\[server\]\] table/,
+    why: /expected at least one \[\[server\]\], \[\[mail.server\]\] or \[\[stream.server\]\] table/,
   });
 });
 
