@@ -16,3 +16,10 @@ export {
   type TcpSession,
 } from "./tcp_service.ts";
 export { startStreamServer } from "./stream_server.ts";
+export {
+  PROXY_V2_SIGNATURE,
+  type ProxyProtocolEnds,
+  proxyProtocolHeader,
+  proxyProtocolV1,
+  proxyProtocolV2,
+} from "./proxy_protocol.ts";
