@@ -207,6 +207,33 @@ Deno.test("ngw2f proxy --from-nginx converts a realistic nginx.conf that then pa
   }
 });
 
+Deno.test("ngw2f proxy --from-nginx converts a stream {} block that then passes -t", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-from-nginx-stream-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/nginx.conf`,
+      `events {}
+stream {
+  limit_conn_zone $binary_remote_addr zone=peraddr:10m;
+  upstream db { least_conn; server 127.0.0.1:5432 weight=2; server 127.0.0.1:5433 backup; }
+  server { listen 127.0.0.1:15432; proxy_pass db; proxy_timeout 1h; limit_conn peraddr 10; }
+  server { listen 127.0.0.1:15353 udp; proxy_pass 127.0.0.1:53; }
+}
+`,
+    );
+    const converted = await runCli(["proxy", "--from-nginx", `${dir}/nginx.conf`]);
+    assert.equal(converted.code, 0, converted.stderr);
+    const toml = parse(converted.stdout) as { stream: { server: { proxy_pass: string }[] } };
+    assert.deepEqual(toml.stream.server.map((s) => s.proxy_pass), ["db"]);
+    assert.match(converted.stderr, /not converted: .*nginx\.conf:6: listen 127\.0\.0\.1:15353 udp/);
+    await Deno.writeTextFile(`${dir}/ngw2f.toml`, converted.stdout);
+    const check = await runCli(["proxy", "-p", dir, "-c", `${dir}/ngw2f.toml`, "-t"]);
+    assert.equal(check.code, 0, check.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the part I demo config serves the site, its listing and a 404 page", async () => {
   const text = await Deno.readTextFile(`${root}/examples/part-I-nginx/ngw2f.toml`);
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-demo-" });

@@ -355,14 +355,8 @@ export function readMailStream(
       );
     }
   }
-  const streamUpstreams = readUpstreams(stream.upstream, upstreamAt, env.source);
-  for (const group of Object.values(streamUpstreams)) {
-    group.keepalive = 0;
-    if (group.method.kind === "hash") {
-      const problem = templateProblem(group.method.key, "stream");
-      if (problem) upstreamAt.child(group.name).child("method").fail(problem);
-    }
-  }
+  const streamUpstreams = readUpstreams(stream.upstream, upstreamAt, env.source, "stream");
+  for (const group of Object.values(streamUpstreams)) group.keepalive = 0;
   const names = new Set(Object.keys(streamUpstreams));
   const streamServers = tables(stream.server, streamAt.child("server"), "[[stream.server]]").map(
     ([table, at]) => readStreamServer(table, at, stream, streamAt, env, names),

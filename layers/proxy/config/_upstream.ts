@@ -7,6 +7,7 @@
 
 import type { At, Source } from "./_locate.ts";
 import { checkTemplate } from "./_directives.ts";
+import { type TemplateKind, templateProblem } from "./template.ts";
 import {
   describe,
   expectBool,
@@ -135,7 +136,7 @@ function readServerEntry(value: unknown, at: At): UpstreamServerConfig {
 }
 
 /** `method`: `round_robin`, `least_conn`, `ip_hash`, `random [two]`, `hash KEY [consistent]`. */
-function readMethod(value: unknown, at: At): BalanceMethod {
+function readMethod(value: unknown, at: At, kind: TemplateKind): BalanceMethod {
   const words = expectNonEmpty(value, at).trim().split(/\s+/);
   switch (words[0]) {
     case "round_robin":
@@ -154,7 +155,7 @@ function readMethod(value: unknown, at: At): BalanceMethod {
       }
       return {
         kind: "hash",
-        key: checkTemplate(words[1], at),
+        key: checkTemplate(words[1], at, kind),
         consistent: words[2] === "consistent",
       };
     default:
@@ -206,6 +207,7 @@ export function readUpstreams(
   value: unknown,
   at: At,
   source: Source,
+  kind: TemplateKind = "request",
 ): Record<string, UpstreamConfig> {
   const upstreams: Record<string, UpstreamConfig> = {};
   if (value === undefined) return upstreams;
@@ -233,7 +235,7 @@ export function readUpstreams(
     }
     const method = table.method === undefined
       ? { kind: "round_robin" as const }
-      : readMethod(table.method, groupAt.child("method"));
+      : readMethod(table.method, groupAt.child("method"), kind);
     if (
       method.kind !== "round_robin" && method.kind !== "least_conn" && servers.some((s) => s.backup)
     ) {
@@ -290,8 +292,12 @@ function readZones<T>(
   return zones;
 }
 
-const zoneKey = (table: Record<string, unknown>, at: At) =>
-  checkTemplate(expectNonEmpty(table.key, at.child("key")), at.child("key"));
+/** A zone's key: HTTP and stream servers may share a zone, so either kind's variables do. */
+const zoneKey = (table: Record<string, unknown>, at: At) => {
+  const key = expectNonEmpty(table.key, at.child("key"));
+  if (templateProblem(key, "stream") === null) return key;
+  return checkTemplate(key, at.child("key"));
+};
 const zoneSize = (table: Record<string, unknown>, at: At) => {
   const size = expectSize(table.size ?? "10m", at.child("size"));
   if (size < 8192) at.child("size").fail("expected at least 8k");

@@ -146,7 +146,7 @@ Deno.test("parseProxyConfig() names the file, line and key of a mail server's mi
 });
 
 const STREAM = `[limit_conn_zone.addr]
-key = "$remote_addr:$server_port"
+key = "$server_addr $remote_addr $protocol"
 
 [stream]
 proxy_timeout = "30s"

@@ -177,8 +177,8 @@ function addressProblem(address: string): string | null {
   return port >= 1 && port <= 65535 ? null : `invalid port in "${address}"`;
 }
 
-/** One `server` line of an upstream, or null when it is left out. */
-function upstreamServer(directive: NginxDirective, context: Context): string | null {
+/** One `server` line of an upstream (http or stream), or null when it is left out. */
+export function upstreamServer(directive: NginxDirective, context: Context): string | null {
   const fail = (why: string) => (skip(context, directive, why), null);
   const [address, ...params] = directive.args;
   if (!address || directive.block) return fail('invalid number of arguments in "server" directive');
@@ -213,8 +213,18 @@ function upstreamServer(directive: NginxDirective, context: Context): string | n
   return kept.join(" ");
 }
 
+/** The options of `balanceMethod()`. */
+export interface BalanceMethodOptions {
+  /** Why a `hash` key cannot be used, or null; default: the request variables' check. */
+  keyProblem?: (key: string) => string | null;
+}
+
 /** A balancing method directive as the `method` value, or null when it is left out. */
-function balanceMethod(directive: NginxDirective, context: Context): string | null {
+export function balanceMethod(
+  directive: NginxDirective,
+  context: Context,
+  options: BalanceMethodOptions = {},
+): string | null {
   const fail = (why: string) => (skip(context, directive, why), null);
   const { name, args } = directive;
   if (name === "least_conn" || name === "ip_hash") {
@@ -224,7 +234,7 @@ function balanceMethod(directive: NginxDirective, context: Context): string | nu
     if (!args.length || args.length > 2 || (args[1] && args[1] !== "consistent")) {
       return fail('invalid arguments: expected "hash KEY [consistent]"');
     }
-    const problem = variableProblem(args[0]);
+    const problem = (options.keyProblem ?? variableProblem)(args[0]);
     return problem ? fail(problem) : `hash ${args.join(" ")}`;
   }
   if ((args[0] !== undefined && args[0] !== "two") || args.length > 2) {

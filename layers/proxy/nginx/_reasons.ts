@@ -104,8 +104,6 @@ const BY_NAME: Record<string, string> = {
   http2: HTTP2,
   http3: HTTP2,
   spdy: HTTP2,
-  mail: "not supported yet: mail proxying",
-  stream: "not supported yet: TCP/UDP stream proxying",
   charset_types: "not configurable: ngw2f adds the charset to text, JavaScript, JSON and XML",
   source_charset: "not supported: ngw2f does not convert charsets",
   override_charset: "not supported: ngw2f does not convert charsets",
@@ -198,6 +196,8 @@ const PLACED = new Set([
   "events",
   "http",
   "log_format",
+  "mail",
+  "stream",
 ]);
 
 /** Why `name` is deliberately not converted, or null when it is not a known leftover. */

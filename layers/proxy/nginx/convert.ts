@@ -2,8 +2,9 @@
  * `ngw2f proxy --from-nginx`: an nginx config converted to an `ngw2f.toml`. nginx's main and
  * http levels become the top of the file, each `server {}` a `[[server]]`, each `location {}`
  * a `[[server.location]]`, in file order, and each `upstream {}` and limit zone a table of its
- * own; what has no ngw2f equivalent is listed, with why, in the result and in comments at the
- * top of the TOML.
+ * own; `mail {}` and `stream {}` become `[mail]` and `[stream]` with their servers
+ * (`_convert_mail_stream.ts`). What has no ngw2f equivalent is listed, with why, in the result
+ * and in comments at the top of the TOML.
  *
  * @module
  */
@@ -33,6 +34,12 @@ import {
   type ProxyState,
   writeNamedTables,
 } from "./_convert_proxy.ts";
+import {
+  convertMailStream,
+  finishMailStream,
+  type MailStreamState,
+  newMailStreamState,
+} from "./_convert_mail_stream.ts";
 import { ConfigError } from "../../gateway/errors.ts";
 import { reasonFor } from "./_reasons.ts";
 import { convertServer, type HttpTls } from "./_server.ts";
@@ -63,6 +70,8 @@ interface Top {
   /** The http level's proxy and limit directives, converted once the level is read. */
   proxyHttp: NginxDirective[];
   proxy: ProxyState;
+  /** `mail {}` and `stream {}`, converted as they are met. */
+  mailStream: MailStreamState;
 }
 
 function once(top: Top, directive: NginxDirective, context: Context): boolean {
@@ -154,6 +163,13 @@ function convertTopDirective(
       for (const child of directive.block ?? []) {
         convertTopDirective(child, name === "events" ? "events" : "http", top, context);
       }
+      return;
+    case "mail":
+    case "stream":
+      if (level !== "main") {
+        return skip(context, directive, `"${name}" directive is not allowed here`);
+      }
+      if (once(top, directive, context)) convertMailStream(directive, top.mailStream, context);
       return;
     case "log_format":
       if (level !== "http") {
@@ -323,6 +339,7 @@ function header(file: string, unconverted: Unconverted[]): string {
  */
 export function convertNginxConfig(root: NginxBlock): NginxConversion {
   const context = newContext(root.directives);
+  const proxy = newProxyState();
   const top: Top = {
     main: {},
     settings: {},
@@ -332,7 +349,8 @@ export function convertNginxConfig(root: NginxBlock): NginxConversion {
     serverBlocks: [],
     seen: new Set(),
     proxyHttp: [],
-    proxy: newProxyState(),
+    proxy,
+    mailStream: newMailStreamState(proxy),
   };
   for (const directive of root.directives) convertTopDirective(directive, "main", top, context);
   const http = convertProxyBlock(top.proxyHttp, "http", HTTP_INHERITED, top.proxy, context);
@@ -345,12 +363,14 @@ export function convertNginxConfig(root: NginxBlock): NginxConversion {
   const document: Table = { ...top.main, ...top.settings, ...http.table };
   if (Object.keys(top.logFormats).length) document.log_format = top.logFormats;
   if (types) document.types = types;
+  const mailStream = finishMailStream(top.mailStream, servers, context);
   const unconverted = unconvertedList(context);
   const body = [
     http.notes.map((note) => `# ${note}`).join("\n"),
     writeToml(document, context.comments),
     writeNamedTables(top.proxy),
     servers.length ? writeToml({ server: servers }, context.comments) : "",
+    mailStream,
   ].filter(Boolean).join("\n\n");
   return { toml: `${header(root.file, unconverted)}\n\n${body}\n`, unconverted };
 }
