@@ -42,27 +42,41 @@ export interface RunProxyOptions {
 }
 
 /**
- * Gives every `:0` listen address one free port, so that all workers (and every later
- * generation, through `ports`) listen on the same one.
+ * Gives every `:0` listen address a free port, so that all workers (and every later
+ * generation, through `ports`) listen on the same one: one port per `:0` address for HTTP
+ * servers (they share it, as virtual hosts), one per `:0` entry for mail and stream servers.
  */
 export function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
-  const all = [...config.servers, ...config.mailServers, ...config.streamServers];
-  for (const server of all) {
-    for (const listen of server.listen) {
-      const pinned = ports.get(listen.address);
-      if (pinned) {
-        listen.address = pinned;
-        continue;
-      }
-      const bind = parseBind(listen.address);
-      if (bind.transport !== "tcp" || bind.port !== 0) continue;
-      const probe = Deno.listen({ hostname: bind.hostname, port: 0 });
-      const host = bind.hostname.includes(":") ? `[${bind.hostname}]` : bind.hostname;
-      const resolved = `${host}:${probe.addr.port}`;
-      probe.close();
-      ports.set(listen.address, resolved);
-      listen.address = resolved;
+  const entries: [string, { address: string }][] = [];
+  for (const server of config.servers) {
+    for (const listen of server.listen) entries.push([listen.address, listen]);
+  }
+  for (
+    const [kind, servers] of [["mail", config.mailServers], [
+      "stream",
+      config.streamServers,
+    ]] as const
+  ) {
+    servers.forEach((server, i) =>
+      server.listen.forEach((listen, j) =>
+        entries.push([`${kind}[${i}][${j}] ${listen.address}`, listen])
+      )
+    );
+  }
+  for (const [key, listen] of entries) {
+    const pinned = ports.get(key);
+    if (pinned) {
+      listen.address = pinned;
+      continue;
     }
+    const bind = parseBind(listen.address);
+    if (bind.transport !== "tcp" || bind.port !== 0) continue;
+    const probe = Deno.listen({ hostname: bind.hostname, port: 0 });
+    const host = bind.hostname.includes(":") ? `[${bind.hostname}]` : bind.hostname;
+    const resolved = `${host}:${probe.addr.port}`;
+    probe.close();
+    ports.set(key, resolved);
+    listen.address = resolved;
   }
   return config;
 }

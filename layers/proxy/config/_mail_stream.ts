@@ -381,6 +381,8 @@ export function checkTcpAddresses(
     servers.forEach((server, i) => {
       const path = `${kind}.server[${i + 1}]`;
       for (const [j, l] of server.listen.entries()) {
+        // Port 0: each entry gets a free port of its own when the proxy starts.
+        if (l.address.endsWith(":0")) continue;
         const owner = owners.get(l.address);
         if (owner !== undefined) {
           const at = source.at(`${path}.listen${server.listen.length > 1 ? `[${j + 1}]` : ""}`);

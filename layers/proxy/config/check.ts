@@ -129,7 +129,9 @@ export function checkConfigFiles(
     for (const [key, path] of Object.entries(server.ssl ?? {})) {
       const why = readable(path);
       const name = key === "key" ? "ssl_certificate_key" : "ssl_certificate";
-      if (why) report(errors, [`mail.server[${i + 1}].${name}`, `mail.${name}`], `"${path}" ${why}`);
+      if (why) {
+        report(errors, [`mail.server[${i + 1}].${name}`, `mail.${name}`], `"${path}" ${why}`);
+      }
     }
   }
   return { errors, warnings };

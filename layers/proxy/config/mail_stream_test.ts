@@ -254,4 +254,3 @@ Deno.test("parseProxyConfig() names the file, line and key of a stream server's 
     /already the address of server\[1\] \(line 1\)/,
   );
 });
-
