@@ -385,6 +385,57 @@ Deno.test("ngw2f proxy: a stream session stays open across a SIGHUP reload and k
   conn.close();
 });
 
+Deno.test("ngw2f proxy: USR2 hands a :0 stream port to the new master; the old one's session ends after TERM only when it is done", async () => {
+  await using a = backend("a");
+  await using proxy = await startProxy(
+    HEAD.replace('access_log = "off"', 'access_log = "off"\nworker_shutdown_timeout = "20s"') +
+      '\n[[stream.server]]\nlisten = "127.0.0.1:0"\nproxy_pass = "' + a.address + '"\n',
+  );
+  await proxy.cli.waitFor(/Stream proxy listening at 127\.0\.0\.1:\d+/);
+  const port = Number(/Stream proxy listening at 127\.0\.0\.1:(\d+)/.exec(proxy.cli.output())![1]);
+  const { conn, name } = await open(port);
+  assert.equal(name, "a");
+  const oldPid = proxy.cli.child.pid;
+  proxy.cli.child.kill("SIGUSR2");
+  let newPid = 0;
+  try {
+    await until(() => {
+      let pid = 0;
+      try {
+        pid = Number(Deno.readTextFileSync(`${proxy.dir}/proxy.pid`).trim() || 0);
+      } catch { /* being moved aside during the upgrade */ }
+      if (pid && pid !== oldPid) newPid = pid;
+      return newPid !== 0 &&
+        count(proxy.cli.output(), `Stream proxy listening at 127.0.0.1:${port}`) >= 2;
+    }, "the new master's stream listener on the same port");
+    // The old master drains: its session goes on; new sessions reach the new master.
+    proxy.cli.child.kill("SIGTERM");
+    await proxy.cli.waitFor("stopping gracefully");
+    assert.equal(await once(port), "a");
+    await writeAll(conn, encoder.encode("still here\n"));
+    assert.equal(await readUntil(conn, "still here\n"), "still here\n", "the old session relays");
+    await conn.closeWrite();
+    assert.equal(await readAll(conn), "");
+    conn.close();
+    assert.equal((await proxy.cli.child.status).code, 0);
+    assert.equal(await once(port), "a", "the new master serves alone");
+  } finally {
+    if (newPid) {
+      try {
+        Deno.kill(newPid, "SIGTERM");
+      } catch { /* already gone */ }
+      for (let i = 0; i < 100; i++) {
+        try {
+          Deno.kill(newPid, "SIGCONT");
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+});
+
 Deno.test("ngw2f proxy -t names the file, line and key of a bad stream setting", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-stream-check-" });
   try {
