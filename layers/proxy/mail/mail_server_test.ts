@@ -118,3 +118,69 @@ listen = "127.0.0.1:0"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("startMailServer() refuses a client over limit_conn and over limit_req with 421", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-mail-" });
+  try {
+    const ctx = await context(
+      dir,
+      `[limit_conn_zone.peraddr]
+key = "$binary_remote_addr"
+[limit_req_zone.sessions]
+key = "$remote_addr"
+rate = "1r/m"
+[mail]
+auth_http = "http://127.0.0.1:9/auth"
+server_name = "mx.example.test"
+[[mail.server]]
+listen = "127.0.0.1:0"
+limit_conn = { zone = "peraddr", limit = 1 }
+[[mail.server]]
+listen = "127.0.0.1:0"
+limit_req = { zone = "sessions", burst = 1 }
+`,
+    );
+    const byConn = await startMailServer(ctx.config.mailServers[0], ctx);
+    const byRate = await startMailServer(ctx.config.mailServers[1], ctx);
+    const refused = "421 4.7.0 mx.example.test Too many connections, try again later";
+    try {
+      // limit_conn: one session at a time per address; the place comes back when it ends.
+      const connPort = byConn.addresses[0].port;
+      {
+        using first = await SmtpTestClient.connect(connPort);
+        assert.equal(await first.reply(), "220 mx.example.test ESMTP ready");
+        using second = await SmtpTestClient.connect(connPort);
+        assert.equal(await second.reply(), refused);
+        assert.ok(await second.closed());
+        assert.equal(await first.command("QUIT"), "221 2.0.0 Bye");
+        assert.ok(await first.closed());
+      }
+      let again = "";
+      for (let i = 0; i < 50 && again !== "220 mx.example.test ESMTP ready"; i++) {
+        using third = await SmtpTestClient.connect(connPort);
+        again = await third.reply();
+        if (again !== "220 mx.example.test ESMTP ready") {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      assert.equal(again, "220 mx.example.test ESMTP ready", "the place was given back");
+      // limit_req at 1 per minute with a burst of 1: two sessions pass, the third is refused.
+      const ratePort = byRate.addresses[0].port;
+      const replies: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        using client = await SmtpTestClient.connect(ratePort);
+        replies.push(await client.reply());
+      }
+      assert.deepEqual(replies, [
+        "220 mx.example.test ESMTP ready",
+        "220 mx.example.test ESMTP ready",
+        refused,
+      ]);
+    } finally {
+      await byConn.drain(1_000);
+      await byRate.drain(1_000);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
