@@ -24,7 +24,7 @@ import {
   resolveLimitReqRule,
 } from "../limits/mod.ts";
 import { listenTls, type TlsKeyPair } from "../http/tls.ts";
-import type { UpstreamState } from "../upstream/mod.ts";
+import { closeOnce, type UpstreamState } from "../upstream/mod.ts";
 
 /** What a proxy worker hands each mail or stream server it starts. */
 export interface TcpServerContext {
@@ -280,7 +280,7 @@ export class TcpService {
     const refusal = this.#admit(info);
     if (typeof refusal === "string") {
       const refuse = this.#options.refuse?.(conn, refusal) ?? Promise.resolve();
-      refuse.catch(() => {}).finally(() => closeQuietly(conn));
+      refuse.catch(() => {}).finally(() => closeOnce(conn));
       return;
     }
     const open: Open = { conn, adopted: [], done: Promise.resolve() };
@@ -302,8 +302,8 @@ export class TcpService {
         );
       } finally {
         refusal();
-        closeQuietly(conn);
-        for (const closable of open.adopted) closeQuietly(closable);
+        closeOnce(conn);
+        for (const closable of open.adopted) closeOnce(closable);
         this.#open.delete(open);
         this.#stats.active--;
         this.#stats.handled++;
@@ -339,15 +339,15 @@ export class TcpService {
    * they adopted). Resolves when every session has ended.
    */
   async drain(graceMs: number): Promise<void> {
-    for (const listener of this.#listeners) closeQuietly(listener);
+    for (const listener of this.#listeners) closeOnce(listener);
     await Promise.all(this.#accepting);
     const all = () => Promise.all([...this.#open].map((o) => o.done));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const cut = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         for (const open of this.#open) {
-          closeQuietly(open.conn);
-          for (const closable of open.adopted) closeQuietly(closable);
+          closeOnce(open.conn);
+          for (const closable of open.adopted) closeOnce(closable);
         }
         resolve();
       }, graceMs);
@@ -356,10 +356,4 @@ export class TcpService {
     clearTimeout(timer);
     await all();
   }
-}
-
-function closeQuietly(closable: { close(): void }): void {
-  try {
-    closable.close();
-  } catch { /* already closed */ }
 }

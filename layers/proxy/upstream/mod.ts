@@ -45,4 +45,4 @@ export {
   type UpstreamResponse,
 } from "./client.ts";
 export { HealthChecker } from "./health.ts";
-export { tunnel, type TunnelEnd } from "./tunnel.ts";
+export { closeOnce, tunnel, type TunnelEnd } from "./tunnel.ts";

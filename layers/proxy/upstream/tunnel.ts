@@ -18,6 +18,29 @@ export interface TunnelEnd {
   close(): void;
 }
 
+const closed = new WeakSet<object>();
+
+/**
+ * Closes `closable` unless {@linkcode closeOnce} already did: a second `close()` of a Deno
+ * resource throws (a `BadResource` with a stack trace, which costs more than the close).
+ *
+ * @example
+ * ```ts
+ * import { closeOnce } from "./tunnel.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * closeOnce(listener);
+ * closeOnce(listener); // nothing happens
+ * ```
+ */
+export function closeOnce(closable: { close(): void }): void {
+  if (closed.has(closable)) return;
+  closed.add(closable);
+  try {
+    closable.close();
+  } catch { /* already closed by its owner */ }
+}
+
 /** How often the idle time is checked, at most. */
 const MAX_TICK = 1000;
 
@@ -39,15 +62,12 @@ export async function tunnel(
   idleMs: number,
 ): Promise<void> {
   let last = Date.now();
-  let closed = false;
+  let done = false;
   const closeBoth = () => {
-    if (closed) return;
-    closed = true;
-    for (const conn of [client, upstream]) {
-      try {
-        conn.close();
-      } catch { /* already closed */ }
-    }
+    if (done) return;
+    done = true;
+    closeOnce(client);
+    closeOnce(upstream);
   };
   const timer = setInterval(() => {
     if (Date.now() - last >= idleMs) closeBoth();
@@ -58,14 +78,14 @@ export async function tunnel(
     const buf = new Uint8Array(16 * 1024);
     try {
       if (early.length) await writeAll(to, early);
-      while (!closed) {
+      while (!done) {
         const n = await from.read(buf);
         if (n === null) break;
         last = Date.now();
         await writeAll(to, buf.subarray(0, n));
       }
       // One side finished sending: the other learns it, and may still answer.
-      if (!closed) await to.closeWrite().catch(() => closeBoth());
+      if (!done) await to.closeWrite().catch(() => closeBoth());
     } catch {
       closeBoth();
     }
