@@ -1,7 +1,11 @@
-// End-to-end helpers: start the real CLI as a subprocess and talk to it over real sockets.
+// End-to-end helpers: start the real CLI as a subprocess and talk to it over real sockets; the
+// pids of masters it starts; helper processes (an auth service, a backend) whose output a test
+// reads.
 //
 // By default the CLI runs as `deno run -A main.ts`; set NGW2F_BIN to a compiled `ngw2f` binary
 // to run the same tests against it.
+
+import { until } from "./_tcp.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const decoder = new TextDecoder();
@@ -253,4 +257,108 @@ export function canMigrate(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Waits (up to 20 s) for a pid file to hold a pid other than `not`; that pid. */
+export async function readPid(path: string, not?: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const pid = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+    if (pid > 0 && pid !== not) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`No pid in ${path}`);
+}
+
+/**
+ * Sends TERM to `pid` (a process the test started by way of the CLI, such as the new master of a
+ * hot upgrade) and waits up to 10 s for it to be gone; whether it is. A pid of 0 is no process.
+ */
+export async function stopPid(pid: number): Promise<boolean> {
+  if (!pid) return true;
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch { /* already gone */ }
+  for (let i = 0; i < 100; i++) {
+    try {
+      Deno.kill(pid, "SIGCONT");
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/** A helper process (an auth service, a backend) whose output a test reads. */
+export interface WatchedProcess extends AsyncDisposable {
+  child: Deno.ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Waits until the output matches `pattern`; throws with the output on timeout or exit. */
+  waitFor(pattern: string | RegExp, ms?: number): Promise<void>;
+  /** Sends `signal` (SIGTERM by default) and waits for the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Spawns `cmd args` with piped output (the test owns it: `await using` stops it). */
+export function spawnWatched(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): WatchedProcess {
+  const child = new Deno.Command(cmd, {
+    args,
+    cwd: options.cwd ?? root,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  let exited = false;
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const streamDecoder = new TextDecoder();
+    for await (const chunk of stream) text += streamDecoder.decode(chunk, { stream: true });
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch { /* gone */ }
+    }
+    const killer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 15_000);
+    const { code } = await status;
+    clearTimeout(killer);
+    await pumps;
+    return code;
+  };
+  return {
+    child,
+    output: () => text,
+    async waitFor(pattern, ms = 20_000) {
+      const matches = () =>
+        typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+      await until(() => matches() || exited, ms, `${pattern}`).catch(() => {});
+      if (!matches()) {
+        throw new Error(
+          `${exited ? "Exited" : "Timed out"} before printing ${pattern}: ${cmd} ${
+            args.join(" ")
+          }\n${text}`,
+        );
+      }
+    },
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
 }

@@ -1,9 +1,14 @@
 // End-to-end helpers for the SMTP proxy: the Debian tools' check, a real backend (Debian's
-// aiosmtpd), swaks and smtplib runners, the proxy itself on free ports, helper processes; and,
-// from tests/fixtures/mail/, the recording backend, the auth_http service and a raw SMTP client.
+// aiosmtpd), swaks and smtplib runners, the proxy itself on free ports with its config snippets,
+// the steps of a raw dialogue; and, from tests/fixtures/mail/, the recording backend, the
+// auth_http service and a raw SMTP client.
 
+import assert from "node:assert/strict";
 import { root } from "./_cli.ts";
 import { type RunningProxy, startProxy, type Tree } from "./_proxy.ts";
+import { freePort, until } from "./_tcp.ts";
+import { type AuthService, startAuthService } from "./fixtures/mail/auth_service.ts";
+import { plain, SmtpDialog } from "./fixtures/mail/smtp_dialog.ts";
 
 export {
   type AuthService,
@@ -14,6 +19,7 @@ export {
 } from "./fixtures/mail/auth_service.ts";
 export { type RecordingBackend, startRecordingBackend } from "./fixtures/mail/recording_backend.ts";
 export { plain, SmtpDialog } from "./fixtures/mail/smtp_dialog.ts";
+export { freePort, until } from "./_tcp.ts";
 
 /** Debian's Python, the one with python3-aiosmtpd (the PATH's may be another). */
 export const PYTHON = "/usr/bin/python3";
@@ -46,27 +52,6 @@ export function requireMailTools(tools: { swaks?: boolean; aiosmtpd?: boolean } 
   }
 }
 
-/** A free TCP port on 127.0.0.1 (bound, then closed). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
-
-/** Waits until `check` is true, polling, at most `ms`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // TLS
 
@@ -79,25 +64,11 @@ export function testCertificate(): Promise<{ cert: string; key: string }> {
     try {
       const out = await new Deno.Command("openssl", {
         args: [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:P-256",
-          "-nodes",
-          "-days",
-          "3",
-          "-subj",
-          "/CN=localhost",
-          "-addext",
-          "basicConstraints=critical,CA:FALSE",
-          "-addext",
-          "subjectAltName=DNS:localhost",
-          "-keyout",
-          `${dir}/key.pem`,
-          "-out",
-          `${dir}/cert.pem`,
+          ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+          ...["-days", "3", "-subj", "/CN=localhost"],
+          ...["-addext", "basicConstraints=critical,CA:FALSE"],
+          ...["-addext", "subjectAltName=DNS:localhost"],
+          ...["-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`],
         ],
         stdout: "piped",
         stderr: "piped",
@@ -244,6 +215,26 @@ export function swaks(port: number, args: string[], ms = 30_000): Promise<Client
   return run("swaks", ["--server", `127.0.0.1:${port}`, "--timeout", "20", ...args], ms);
 }
 
+/** swaks's arguments to authenticate with `method` as `user`. */
+export function swaksAuth(method: string, user = "alice", pass = "secret"): string[] {
+  return ["--auth", method, "--auth-user", user, "--auth-password", pass];
+}
+
+/** send.py's (smtplib's) arguments to log in as `user`. */
+export function smtplibAuth(user = "alice", pass = "secret"): string[] {
+  return ["--user", user, "--password", pass];
+}
+
+/** swaks with a message marked `marker`, from alice@example.com to bob@example.com. */
+export function swaksMessage(port: number, marker: string, args: string[]): Promise<ClientRun> {
+  return swaks(port, [
+    ...["--helo", "client.test", "--from", "alice@example.com", "--to", "bob@example.com"],
+    ...["--header", `Subject: ${marker}`],
+    ...["--body", `${marker}\nsecond line\n.a line that starts with a dot`],
+    ...args,
+  ]);
+}
+
 /** Runs tests/fixtures/mail/send.py (Python's smtplib) and parses its JSON line. */
 export async function smtplib(
   port: number,
@@ -307,76 +298,83 @@ ${mail}`;
   };
 }
 
-/** A helper process (an auth service, a backend) whose output a test reads. */
-export interface WatchedProcess extends AsyncDisposable {
-  child: Deno.ChildProcess;
-  /** stdout and stderr so far. */
-  output(): string;
-  /** Waits until the output matches `pattern`; throws with the output on timeout or exit. */
-  waitFor(pattern: string | RegExp, ms?: number): Promise<void>;
-  /** Sends `signal` (SIGTERM by default) and waits for the exit code. */
-  stop(signal?: Deno.Signal): Promise<number>;
+/** `[mail]` with the auth service (or its URL) and the name mx.test, then the `servers`. */
+export function mailConfig(auth: AuthService | string, servers: string): string {
+  const url = typeof auth === "string" ? auth : auth.url;
+  return `[mail]\nauth_http = "${url}"\nauth_http_timeout = "10s"\nserver_name = "mx.test"\n\n${servers}`;
 }
 
-/** Spawns `cmd args` with piped output (the test owns it: `await using` stops it). */
-export function spawnWatched(
-  cmd: string,
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
-): WatchedProcess {
-  const child = new Deno.Command(cmd, {
-    args,
-    cwd: options.cwd ?? root,
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  let exited = false;
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const streamDecoder = new TextDecoder();
-    for await (const chunk of stream) text += streamDecoder.decode(chunk, { stream: true });
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const stop = async (signal: Deno.Signal = "SIGTERM") => {
-    if (!exited) {
-      try {
-        child.kill(signal);
-      } catch { /* gone */ }
-    }
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 15_000);
-    const { code } = await status;
-    clearTimeout(killer);
-    await pumps;
-    return code;
-  };
-  return {
-    child,
-    output: () => text,
-    async waitFor(pattern, ms = 20_000) {
-      const matches = () =>
-        typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
-      await until(() => matches() || exited, ms, `${pattern}`).catch(() => {});
-      if (!matches()) {
-        throw new Error(
-          `${exited ? "Exited" : "Timed out"} before printing ${pattern}: ${cmd} ${
-            args.join(" ")
-          }\n${text}`,
-        );
-      }
-    },
-    stop,
-    async [Symbol.asyncDispose]() {
-      await stop("SIGKILL");
-    },
-  };
+/** One `[[mail.server]]` on `port` (`ssl`: TLS from the first byte). */
+export function mailServer(port: number, settings = "", ssl = false): string {
+  return `[[mail.server]]\nlisten = "127.0.0.1:${port}${ssl ? " ssl" : ""}"\n${settings}\n`;
+}
+
+/** The settings naming the certificate {@linkcode startMailProxy} writes to the prefix. */
+export const TLS_FILES = 'ssl_certificate = "cert.pem"\nssl_certificate_key = "key.pem"';
+
+/** aiosmtpd, an auth service sending alice (password "secret") to it, and the proxy before. */
+export interface AliceSetup extends AsyncDisposable {
+  backend: AiosmtpdBackend;
+  auth: AuthService;
+  proxy: MailProxy;
+  /** The mail server's port. */
+  port: number;
+}
+
+/** Starts an {@linkcode AliceSetup} with one `[[mail.server]]` of `settings`. */
+export async function startAliceSetup(
+  settings = "",
+  options: { workers?: number } = {},
+): Promise<AliceSetup> {
+  await using stack = new AsyncDisposableStack();
+  const backend = stack.use(await startAiosmtpd());
+  const auth = stack.use(
+    startAuthService({ users: { alice: { pass: "secret", port: backend.port } } }),
+  );
+  const port = freePort();
+  const proxy = stack.use(
+    await startMailProxy(mailConfig(auth, mailServer(port, settings)), [port], options),
+  );
+  const owned = stack.move();
+  return { backend, auth, proxy, port, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dialogue (over SmtpDialog, with a server named mx.test)
+
+/** Reads the greeting and says EHLO; returns the EHLO reply's lines without their codes. */
+export async function ehlo(dialog: SmtpDialog, name = "client.test"): Promise<string[]> {
+  assert.equal(await dialog.read(), "220 mx.test ESMTP ready\r\n");
+  return capabilities(await dialog.command(`EHLO ${name}`));
+}
+
+/** A 250 EHLO reply's lines without their codes. */
+export function capabilities(reply: string): string[] {
+  assert.match(reply, /^250[- ]/, reply);
+  return reply.trimEnd().split("\r\n").map((line) => line.slice(4));
+}
+
+/** Connects, says EHLO and authenticates with AUTH PLAIN; returns the dialog in relay. */
+export async function login(port: number, user: string, pass: string): Promise<SmtpDialog> {
+  const dialog = await SmtpDialog.connect(port);
+  await ehlo(dialog);
+  assert.equal(await dialog.command(`AUTH PLAIN ${plain(user, pass)}`), "235 2.0.0 OK\r\n");
+  return dialog;
+}
+
+/** One transaction on a relayed dialog: the message is `Subject: MARKER` and MARKER. */
+export async function send(
+  dialog: SmtpDialog,
+  marker: string,
+  to = "bob@example.com",
+): Promise<void> {
+  assert.match(await dialog.command("MAIL FROM:<alice@example.com>"), /^250 /);
+  assert.match(await dialog.command(`RCPT TO:<${to}>`), /^250 /);
+  assert.match(await dialog.command("DATA"), /^354 /);
+  assert.match(await dialog.command(`Subject: ${marker}\r\n\r\n${marker}\r\n.`), /^250 /);
+}
+
+/** The Subject of each message, in order. */
+export function subjects(messages: StoredMessage[]): (string | undefined)[] {
+  return messages.map((m) => /^Subject: (.*)\r$/m.exec(m.text)?.[1]);
 }

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { parse } from "smol-toml";
-import { has, rawExchange, root, runCli } from "./_cli.ts";
+import { has, rawExchange, readPid, root, runCli, stopPid } from "./_cli.ts";
 import { request, startProxy } from "./_proxy.ts";
 
 const SITE = { "site/index.html": "v1\n", "logs/.keep": "" };
@@ -264,15 +264,6 @@ Deno.test("the part I demo config serves the site, its listing and a 404 page", 
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function readPid(path: string, not?: number): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const pid = Number((await Deno.readTextFile(path).catch(() => "")).trim());
-    if (pid > 0 && pid !== not) return pid;
-    await delay(100);
-  }
-  throw new Error(`No pid in ${path}`);
-}
-
 Deno.test("ngw2f proxy: USR2 starts a new master on the same port; the old one then quits", async () => {
   const proxy = await startProxy(BASE, SITE);
   const pidFile = `${proxy.dir}/proxy.pid`;
@@ -286,19 +277,7 @@ Deno.test("ngw2f proxy: USR2 starts a new master on the same port; the old one t
     assert.equal(await proxy.cli.stop("SIGTERM"), 0);
     assert.equal((await request(proxy.port, "/")).body, "v1\n", "the new master serves alone");
   } finally {
-    if (newPid) {
-      try {
-        Deno.kill(newPid, "SIGTERM");
-      } catch { /* already gone */ }
-      for (let i = 0; i < 100; i++) {
-        try {
-          Deno.kill(newPid, "SIGCONT");
-        } catch {
-          break;
-        }
-        await delay(100);
-      }
-    }
+    await stopPid(newPid);
     await proxy[Symbol.asyncDispose]();
   }
 });

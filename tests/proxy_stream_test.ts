@@ -4,116 +4,19 @@
 // limit_conn, proxy_timeout, a large transfer, a session kept across a reload, and `-t`.
 
 import assert from "node:assert/strict";
-import { runCli } from "./_cli.ts";
+import { readPid, runCli, stopPid } from "./_cli.ts";
 import { startProxy } from "./_proxy.ts";
+import {
+  closeQuietly,
+  freePort,
+  readAll,
+  readUntil,
+  startEchoBackend as backend,
+  until,
+  writeAll,
+} from "./_tcp.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** A TCP backend: greets with `NAME\n`, echoes what it gets, records each connection's bytes. */
-interface Backend extends AsyncDisposable {
-  name: string;
-  address: string;
-  /** Each connection's bytes so far. */
-  received: Uint8Array[][];
-  close(): Promise<void>;
-}
-
-function backend(name: string): Backend {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
-  const serving = new Set<Promise<void>>();
-  const serve = async (conn: Deno.Conn, record: Uint8Array[]) => {
-    try {
-      await conn.write(encoder.encode(`${name}\n`));
-      const buf = new Uint8Array(64 * 1024);
-      while (true) {
-        const n = await conn.read(buf);
-        if (n === null) break;
-        record.push(buf.slice(0, n));
-        await writeAll(conn, buf.subarray(0, n));
-      }
-      await conn.closeWrite();
-    } catch {
-      /* cut */
-    } finally {
-      conns.delete(conn);
-      closeQuietly(conn);
-    }
-  };
-  const received: Uint8Array[][] = [];
-  const accepting = (async () => {
-    while (true) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return;
-      }
-      conns.add(conn);
-      const record: Uint8Array[] = [];
-      received.push(record);
-      const p = serve(conn, record);
-      serving.add(p);
-      p.finally(() => serving.delete(p));
-    }
-  })();
-  const close = async () => {
-    closeQuietly(listener);
-    for (const conn of conns) closeQuietly(conn);
-    await accepting;
-    await Promise.all(serving);
-  };
-  return {
-    name,
-    address: `127.0.0.1:${listener.addr.port}`,
-    received,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
-}
-
-function closeQuietly(closable: { close(): void }): void {
-  try {
-    closable.close();
-  } catch { /* closed */ }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
-}
-
-/** A port that was free a moment ago (bound, then closed). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
-
-/** Reads until `text` has arrived, the end, or 5 s; what came. */
-async function readUntil(conn: Deno.Conn, text: string): Promise<string> {
-  let got = "";
-  const buf = new Uint8Array(16 * 1024);
-  const timer = setTimeout(() => closeQuietly(conn), 5000);
-  try {
-    while (!got.includes(text)) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      got += decoder.decode(buf.subarray(0, n));
-    }
-  } catch {
-    /* closed by the timer */
-  } finally {
-    clearTimeout(timer);
-  }
-  return got;
-}
-
-/** Reads until the proxy closes the connection (or 5 s). */
-function readAll(conn: Deno.Conn): Promise<string> {
-  return readUntil(conn, "\u0000never\u0000");
-}
 
 function connect(port: number): Promise<Deno.TcpConn> {
   return Deno.connect({ hostname: "127.0.0.1", port });
@@ -145,6 +48,12 @@ listen = "127.0.0.1:0"
 return = "204"
 `;
 
+/** HEAD with time for old workers' sessions to finish after a reload. */
+const LONG_SHUTDOWN = HEAD.replace(
+  'access_log = "off"',
+  'access_log = "off"\nworker_shutdown_timeout = "20s"',
+);
+
 const streamServer = (port: number, pass: string, extra = "") =>
   `\n[[stream.server]]\nlisten = "127.0.0.1:${port}"\nproxy_pass = "${pass}"\n${extra}`;
 
@@ -154,12 +63,6 @@ const group = (name: string, servers: string[], extra = "") =>
 /** How often `text` occurs in `haystack`. */
 function count(haystack: string, text: string): number {
   return haystack.split(text).length - 1;
-}
-
-/** Waits until `check` holds, up to 10 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let k = 0; k < 1000 && !check(); k++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check(), `timed out waiting for ${what}`);
 }
 
 Deno.test("ngw2f proxy: stream servers balance, fail over and relay as nginx's stream module", async (t) => {
@@ -204,7 +107,7 @@ Deno.test("ngw2f proxy: stream servers balance, fail over and relay as nginx's s
     conn.close();
     marks++;
     const marker = `Cannot connect to upstream "${dead}"`;
-    await until(() => count(proxy.cli.output(), marker) >= marks, "the marker line");
+    await until(() => count(proxy.cli.output(), marker) >= marks, 10_000, "the marker line");
     return proxy.cli.output();
   };
 
@@ -265,7 +168,7 @@ Deno.test("ngw2f proxy: stream servers balance, fail over and relay as nginx's s
         const port = ports[version === "v1" ? "pp1" : "pp2"];
         const conn = await connect(port);
         const local = conn.localAddr as Deno.NetAddr;
-        await writeAll(conn, encoder.encode("hello"));
+        await writeAll(conn, "hello");
         await conn.closeWrite();
         assert.match(await readAll(conn), /^a\n[^]*hello$/);
         conn.close();
@@ -363,21 +266,18 @@ Deno.test("ngw2f proxy: stream servers balance, fail over and relay as nginx's s
 Deno.test("ngw2f proxy: a stream session stays open across a SIGHUP reload and keeps echoing", async () => {
   await using a = backend("a");
   const port = freePort();
-  await using proxy = await startProxy(
-    HEAD.replace('access_log = "off"', 'access_log = "off"\nworker_shutdown_timeout = "20s"') +
-      streamServer(port, a.address),
-  );
+  await using proxy = await startProxy(LONG_SHUTDOWN + streamServer(port, a.address));
   await proxy.cli.waitFor(`Stream proxy listening at 127.0.0.1:${port}`);
   const { conn, name } = await open(port);
   assert.equal(name, "a");
-  await writeAll(conn, encoder.encode("before\n"));
+  await writeAll(conn, "before\n");
   assert.equal(await readUntil(conn, "before\n"), "before\n");
   proxy.cli.child.kill("SIGHUP");
   await proxy.cli.waitFor("Reload done: generation 2 serving");
   // New sessions go to the new worker meanwhile.
   assert.equal(await once(port), "a");
   for (const word of ["after", "still"]) {
-    await writeAll(conn, encoder.encode(`${word}\n`));
+    await writeAll(conn, `${word}\n`);
     assert.equal(await readUntil(conn, `${word}\n`), `${word}\n`, "the old session relays");
   }
   await conn.closeWrite();
@@ -387,10 +287,7 @@ Deno.test("ngw2f proxy: a stream session stays open across a SIGHUP reload and k
 
 Deno.test("ngw2f proxy: USR2 hands a :0 stream port to the new master; the old one's session ends after TERM only when it is done", async () => {
   await using a = backend("a");
-  await using proxy = await startProxy(
-    HEAD.replace('access_log = "off"', 'access_log = "off"\nworker_shutdown_timeout = "20s"') +
-      '\n[[stream.server]]\nlisten = "127.0.0.1:0"\nproxy_pass = "' + a.address + '"\n',
-  );
+  await using proxy = await startProxy(LONG_SHUTDOWN + streamServer(0, a.address));
   await proxy.cli.waitFor(/Stream proxy listening at 127\.0\.0\.1:\d+/);
   const port = Number(/Stream proxy listening at 127\.0\.0\.1:(\d+)/.exec(proxy.cli.output())![1]);
   const { conn, name } = await open(port);
@@ -399,20 +296,18 @@ Deno.test("ngw2f proxy: USR2 hands a :0 stream port to the new master; the old o
   proxy.cli.child.kill("SIGUSR2");
   let newPid = 0;
   try {
-    await until(() => {
-      let pid = 0;
-      try {
-        pid = Number(Deno.readTextFileSync(`${proxy.dir}/proxy.pid`).trim() || 0);
-      } catch { /* being moved aside during the upgrade */ }
-      if (pid && pid !== oldPid) newPid = pid;
-      return newPid !== 0 &&
-        count(proxy.cli.output(), `Stream proxy listening at 127.0.0.1:${port}`) >= 2;
-    }, "the new master's stream listener on the same port");
+    newPid = await readPid(`${proxy.dir}/proxy.pid`, oldPid);
+    const listening = `Stream proxy listening at 127.0.0.1:${port}`;
+    await until(
+      () => count(proxy.cli.output(), listening) >= 2,
+      10_000,
+      "the new master's stream listener on the same port",
+    );
     // The old master drains: its session goes on; new sessions reach the new master.
     proxy.cli.child.kill("SIGTERM");
     await proxy.cli.waitFor("stopping gracefully");
     assert.equal(await once(port), "a");
-    await writeAll(conn, encoder.encode("still here\n"));
+    await writeAll(conn, "still here\n");
     assert.equal(await readUntil(conn, "still here\n"), "still here\n", "the old session relays");
     await conn.closeWrite();
     assert.equal(await readAll(conn), "");
@@ -420,19 +315,7 @@ Deno.test("ngw2f proxy: USR2 hands a :0 stream port to the new master; the old o
     assert.equal((await proxy.cli.child.status).code, 0);
     assert.equal(await once(port), "a", "the new master serves alone");
   } finally {
-    if (newPid) {
-      try {
-        Deno.kill(newPid, "SIGTERM");
-      } catch { /* already gone */ }
-      for (let i = 0; i < 100; i++) {
-        try {
-          Deno.kill(newPid, "SIGCONT");
-        } catch {
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await stopPid(newPid);
   }
 });
 

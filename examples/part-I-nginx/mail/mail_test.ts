@@ -3,15 +3,8 @@
 // the TCP proxy), and -s quit. Needs openssl, swaks and python3-aiosmtpd from Debian.
 
 import assert from "node:assert/strict";
-import { cliCommand, root, runCli } from "../../../tests/_cli.ts";
-import {
-  freePort,
-  PYTHON,
-  requireMailTools,
-  spawnWatched,
-  swaks,
-  until,
-} from "../../../tests/_mail.ts";
+import { cliCommand, root, runCli, spawnWatched } from "../../../tests/_cli.ts";
+import { freePort, PYTHON, requireMailTools, swaks, until } from "../../../tests/_mail.ts";
 
 const HERE = `${root}/examples/part-I-nginx/mail`;
 

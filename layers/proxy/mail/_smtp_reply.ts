@@ -1,10 +1,12 @@
 /**
  * Reading SMTP replies (RFC 5321 section 4.2) from a backend: `250-` continuation lines up to
  * the `250 ` line, bounded in line length and line count, keeping whatever came after the
- * last reply for the relay.
+ * last reply for the relay. And writing replies to a client within a deadline.
  *
  * @module
  */
+
+import type { TunnelEnd } from "../upstream/mod.ts";
 
 /** One SMTP reply: its code and its lines as received, without their CRLF. */
 export interface SmtpReply {
@@ -166,4 +168,42 @@ function quote(text: string): string {
   // deno-lint-ignore no-control-regex
   const clean = text.replace(/[\x00-\x1f\x7f]/g, "?");
   return JSON.stringify(clean.length > 200 ? `${clean.slice(0, 200)}…` : clean);
+}
+
+/**
+ * Writes all of `bytes` within `ms`; false when it failed or took longer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeWithin } from "./_smtp_reply.ts";
+ *
+ * const written: string[] = [];
+ * const conn = {
+ *   read: () => Promise.resolve(null),
+ *   write: (p: Uint8Array) => (written.push(new TextDecoder().decode(p)), Promise.resolve(p.length)),
+ *   closeWrite: () => Promise.resolve(),
+ *   close() {},
+ * };
+ * assert.equal(await writeWithin(conn, new TextEncoder().encode("250 OK\r\n"), 1_000), true);
+ * assert.deepEqual(written, ["250 OK\r\n"]);
+ * ```
+ */
+export async function writeWithin(
+  conn: TunnelEnd,
+  bytes: Uint8Array,
+  ms: number,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const write = (async () => {
+    let off = 0;
+    while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+    return true;
+  })().catch(() => false);
+  try {
+    return await Promise.race([write, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

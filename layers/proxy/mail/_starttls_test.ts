@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { TunnelEnd } from "../upstream/mod.ts";
 import { startTls } from "./_starttls.ts";
-import { hasOpenssl, testCertificate } from "./_test_util.ts";
+import { hasOpenssl, testPki } from "./_test_util.ts";
 
 async function pair(): Promise<{ server: Deno.Conn; client: Deno.TcpConn }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -42,11 +42,11 @@ Deno.test({
   name: "startTls() carries bytes both ways and passes a half-close on",
   ignore: !hasOpenssl,
   async fn() {
-    const tls = await testCertificate();
+    const pki = await testPki();
     const { server, client } = await pair();
     const [secure, clientTls] = await Promise.all([
-      startTls(server, { tls, timeout: 5_000 }),
-      Deno.startTls(client, { hostname: "localhost", caCerts: [tls.cert] }),
+      startTls(server, { tls: pki.pairs.localhost, timeout: 5_000 }),
+      Deno.startTls(client, { hostname: "localhost", caCerts: [pki.ca] }),
     ]);
     // 1 MiB each way; the first while the server reads nothing for a while (it pauses).
     const big = new Uint8Array(1 << 20).map((_, i) => i % 251);
@@ -76,7 +76,7 @@ Deno.test({
   name: "startTls() rejects when the handshake times out, and closes the connection",
   ignore: !hasOpenssl,
   async fn() {
-    const tls = await testCertificate();
+    const tls = (await testPki()).pairs.localhost;
     const { server, client } = await pair();
     const start = Date.now();
     await assert.rejects(startTls(server, { tls, timeout: 150 }), /handshake timed out/);

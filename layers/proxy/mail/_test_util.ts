@@ -1,12 +1,13 @@
 // Helpers for the SMTP session tests: a config, a session served by a TcpService on port 0
-// with fake auth_http and backend, an SMTP test client that reads whole replies, an echo
-// backend, a self-signed certificate made with openssl. Every wait is bounded. Private to the
+// with fake auth_http and backend (the stream tests' echo backend), an SMTP test client that
+// reads whole replies; the HTTP core tests' certificates. Every wait is bounded. Private to the
 // mail module's tests.
 
 import type { Logger } from "../../gateway/mod.ts";
 import type { MailServerConfig } from "../config/mod.ts";
 import type { TlsKeyPair } from "../http/tls.ts";
 import { TcpService } from "../stream/mod.ts";
+import { startBackend } from "../stream/_test_util.ts";
 import type { TunnelEnd } from "../upstream/mod.ts";
 import type { AuthAnswer, AuthRequest } from "./auth_http.ts";
 import type { BackendIntro, BackendSession } from "./smtp_backend.ts";
@@ -16,45 +17,7 @@ import { serveSmtp, type SmtpDeps } from "./smtp_session.ts";
 /** How long any single wait in these tests may take before it fails. */
 export const WAIT = 5_000;
 
-/** Whether openssl is on the PATH (the STARTTLS tests need it to make a certificate). */
-export const hasOpenssl: boolean = (() => {
-  try {
-    return new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-
-let cached: Promise<TlsKeyPair> | undefined;
-
-/** A self-signed certificate for `localhost` (made once per test run). */
-export function testCertificate(): Promise<TlsKeyPair> {
-  return cached ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ngw2f-mail-" });
-    try {
-      const out = await new Deno.Command("openssl", {
-        args: [
-          ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
-          ...["-days", "3", "-subj", "/CN=localhost"],
-          ...["-addext", "basicConstraints=critical,CA:FALSE"],
-          ...["-addext", "subjectAltName=DNS:localhost"],
-          ...["-keyout", "key.pem", "-out", "cert.pem"],
-        ],
-        cwd: dir,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-      return {
-        cert: await Deno.readTextFile(`${dir}/cert.pem`),
-        key: await Deno.readTextFile(`${dir}/key.pem`),
-      };
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  })();
-}
+export { hasOpenssl, testPki } from "../http/_tls_test_util.ts";
 
 /** A `[[mail.server]]` for tests: short timeouts, PLAIN/LOGIN/CRAM-MD5, no TLS. */
 export function mailServer(overrides: Partial<MailServerConfig> = {}): MailServerConfig {
@@ -83,6 +46,9 @@ export function mailServer(overrides: Partial<MailServerConfig> = {}): MailServe
   };
 }
 
+/** The EHLO reply of {@linkcode mailServer}'s defaults, once AUTH may be offered. */
+export const EHLO_AUTH = "250-mx.test\n250-PIPELINING\n250-8BITMIME\n250 AUTH PLAIN LOGIN CRAM-MD5";
+
 /** A log that keeps its lines (`level message`). */
 export function memoryLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -92,40 +58,6 @@ export function memoryLog(): Logger & { lines: string[] } {
     info: (m) => void lines.push(`info ${m}`),
     warn: (m) => void lines.push(`warn ${m}`),
     error: (m) => void lines.push(`error ${m}`),
-  };
-}
-
-/** An echo server on port 0: what a fake backend connects to. */
-export function startEcho(): { port: number; close(): void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
-  (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      (async () => {
-        const buf = new Uint8Array(4096);
-        try {
-          for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
-            await conn.write(buf.subarray(0, n));
-          }
-        } catch { /* closed */ }
-        conns.delete(conn);
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      })();
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    close() {
-      listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      }
-    },
   };
 }
 
@@ -159,7 +91,7 @@ export async function startSmtp(options: TestSmtpOptions = {}): Promise<TestSmtp
   const auths: AuthRequest[] = [];
   const backends: TestSmtp["backends"] = [];
   const log = memoryLog();
-  const echo = startEcho();
+  const echo = startBackend("echo", { greet: false });
   const deps: SmtpDeps = {
     auth: (_server, request) => {
       auths.push(request);
@@ -189,7 +121,7 @@ export async function startSmtp(options: TestSmtpOptions = {}): Promise<TestSmtp
     service,
     async [Symbol.asyncDispose]() {
       await service.drain(500);
-      echo.close();
+      await echo.close();
     },
   };
 }

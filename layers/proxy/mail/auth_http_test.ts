@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import type { MailServerConfig } from "../config/mod.ts";
 import { askAuthHttp, AUTH_WAIT_ROUNDS, type AuthRequest } from "./auth_http.ts";
+import { mailServer as testMailServer } from "./_test_util.ts";
 
 interface AuthService {
   url: string;
@@ -33,30 +34,14 @@ function reply(headers: Record<string, string>, status = 200): Response {
   return new Response(status === 200 ? "ignored body" : null, { status, headers });
 }
 
+/** A mail server asking the auth service at `url`, with a key header and a 5 s timeout. */
 function mailServer(url: string, overrides: Partial<MailServerConfig> = {}): MailServerConfig {
-  return {
-    line: 1,
-    listen: [{ address: "127.0.0.1:2525", ssl: false }],
-    protocol: "smtp",
-    serverName: "mx.test",
+  return testMailServer({
     authHttp: url,
     authHttpHeaders: [{ name: "X-Auth-Key", value: "s3cret" }],
     authHttpTimeout: 5_000,
-    smtpAuth: ["plain", "login", "cram-md5"],
-    smtpCapabilities: ["PIPELINING"],
-    starttls: "off",
-    ssl: null,
-    xclient: true,
-    proxySmtpAuth: false,
-    smtpGreetingDelay: 0,
-    smtpClientBuffer: 4096,
-    timeout: 60_000,
-    proxyTimeout: 86_400_000,
-    maxErrors: 5,
-    limitConn: [],
-    limitReq: [],
     ...overrides,
-  };
+  });
 }
 
 function attempt(overrides: Partial<AuthRequest> = {}): AuthRequest {

@@ -5,13 +5,13 @@ import assert from "node:assert/strict";
 import { parseProxyConfig } from "../config/mod.ts";
 import type { TcpServerContext } from "../stream/mod.ts";
 import { startMailServer } from "./mail_server.ts";
-import { b64, hasOpenssl, memoryLog, SmtpTestClient, testCertificate } from "./_test_util.ts";
+import { b64, hasOpenssl, memoryLog, SmtpTestClient, testPki } from "./_test_util.ts";
 
 async function context(
   dir: string,
   toml: string,
 ): Promise<TcpServerContext & { log: ReturnType<typeof memoryLog> }> {
-  const tls = await testCertificate();
+  const tls = (await testPki()).pairs.localhost;
   await Deno.writeTextFile(`${dir}/cert.pem`, tls.cert);
   await Deno.writeTextFile(`${dir}/key.pem`, tls.key);
   const config = parseProxyConfig(toml, `${dir}/ngw2f.toml`, { prefix: dir, cpuCount: 1 });
@@ -52,7 +52,7 @@ ssl_certificate_key = "key.pem"
 smtp_auth = ["plain"]
 `,
       );
-      const { cert } = await testCertificate();
+      const { ca } = await testPki();
       const service = await startMailServer(ctx.config.mailServers[0], ctx);
       try {
         const [plain, implicit] = service.addresses;
@@ -61,7 +61,7 @@ smtp_auth = ["plain"]
           assert.equal(await client.reply(), "220 mx.example.test ESMTP ready");
           assert.match(await client.command("EHLO c"), /\n250-STARTTLS\n250 AUTH PLAIN$/);
           assert.equal(await client.command("STARTTLS"), "220 2.0.0 Start TLS");
-          await client.startTls(cert);
+          await client.startTls(ca);
           assert.equal(await client.command("EHLO c"), EHLO_TLS);
           // The auth service is down: a temporary failure, and the session goes on.
           assert.equal(
@@ -71,7 +71,7 @@ smtp_auth = ["plain"]
           assert.equal(await client.command("QUIT"), "221 2.0.0 Bye");
         }
         {
-          using client = await SmtpTestClient.connect(implicit.port, cert);
+          using client = await SmtpTestClient.connect(implicit.port, ca);
           assert.equal(await client.reply(), "220 mx.example.test ESMTP ready");
           assert.equal(await client.command("EHLO c"), EHLO_TLS);
         }

@@ -76,6 +76,28 @@ export function skip(context: Context, directive: NginxDirective, why: string): 
   });
 }
 
+/**
+ * Records `directive` (a `listen`) as converted without its `dropped` parameters: because of
+ * `why`, or, when `proxy_protocol` is among them, because clients behind one will fail.
+ */
+export function skipListenParams(
+  context: Context,
+  directive: NginxDirective,
+  dropped: string[],
+  why: string,
+): void {
+  if (!dropped.length) return;
+  skip(
+    context,
+    directive,
+    `converted without ${dropped.map((p) => `"${p}"`).join(", ")}: ${
+      dropped.includes("proxy_protocol")
+        ? "ngw2f does not read the PROXY protocol; clients behind it will fail"
+        : why
+    }`,
+  );
+}
+
 /** Adds a comment line above `table`. */
 export function comment(context: Context, table: Table, text: string): void {
   context.comments.set(table, [...context.comments.get(table) ?? [], text]);

@@ -8,7 +8,7 @@
  */
 
 import { type Context, skip } from "./_context.ts";
-import { balanceMethod, convertZone, upstreamServer } from "./_convert_proxy.ts";
+import { convertUpstreamBlock, convertZone } from "./_convert_upstream.ts";
 import {
   applyRule,
   convertListen,
@@ -106,57 +106,25 @@ const STREAM_UPSTREAM_REASONS: Record<string, string> = {
   health_check: "not supported: nginx Plus's active checks (ngw2f counts failed connects)",
 };
 
+const STREAM_METHODS = ["least_conn", "hash", "random"];
+
 /** `upstream NAME { … }` in `stream {}` into `state.upstreams`, or reported with why. */
 function convertStreamUpstream(
   directive: NginxDirective,
   state: MailStreamState,
   context: Context,
 ) {
-  const [name] = directive.args;
-  if (directive.args.length !== 1 || !directive.block) {
-    return skip(context, directive, 'invalid number of arguments in "upstream" directive');
-  }
-  if (state.upstreams.has(name) || state.leftOut.has(name)) {
-    return skip(context, directive, `duplicate upstream "${name}"`);
-  }
-  const leaveOut = (why: string) => (state.leftOut.add(name), skip(context, directive, why));
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
-    return leaveOut(
-      `not supported: the name "${name}" (ngw2f takes letters, digits, "_", "-", ".")`,
-    );
-  }
-  const servers: NginxDirective[] = [];
-  const table: Table = {};
-  let method: NginxDirective | null = null;
-  for (const child of directive.block) {
-    if (child.name === "server" && !child.block) servers.push(child);
-    else if (["least_conn", "hash", "random"].includes(child.name) && !child.block) {
-      const value = balanceMethod(child, context, { keyProblem: streamKeyProblem });
-      if (value === null) continue;
-      if (method) skip(context, method, "load balancing method redefined; nginx keeps the last");
-      [method, table.method] = [child, value];
-    } else skip(context, child, STREAM_UPSTREAM_REASONS[child.name] ?? "unknown directive");
-  }
-  const kind = String(table.method ?? "round_robin").split(" ")[0];
-  const lines: string[] = [];
-  for (const server of servers) {
-    const [address = ""] = server.args;
-    if (!address.startsWith("unix:") && !/:\d+$/.test(address)) {
-      skip(context, server, `no port in upstream "${address}"`);
-      continue;
-    }
-    const line = upstreamServer(server, context);
-    if (
-      line !== null && kind !== "round_robin" && kind !== "least_conn" && / backup\b/.test(line)
-    ) {
-      skip(context, server, `not supported: "backup" with "${kind}" (nginx refuses it too)`);
-    } else if (line !== null) lines.push(line);
-  }
-  if (!lines.length) return leaveOut(`not converted: no server of upstream "${name}" is left`);
-  if (lines.every((line) => / backup\b/.test(line))) {
-    return leaveOut(`not converted: every server of upstream "${name}" is a backup`);
-  }
-  state.upstreams.set(name, { table: { server: lines, ...table }, directive });
+  convertUpstreamBlock(directive, state, context, {
+    keyProblem: streamKeyProblem,
+    isServer: (child) => child.name === "server" && !child.block,
+    isMethod: (child) => !child.block && STREAM_METHODS.includes(child.name),
+    serverProblem: ({ args: [address = ""] }) =>
+      address.startsWith("unix:") || /:\d+$/.test(address)
+        ? null
+        : `no port in upstream "${address}"`,
+    setting: (child) =>
+      skip(context, child, STREAM_UPSTREAM_REASONS[child.name] ?? "unknown directive"),
+  });
 }
 
 /** `limit_conn_zone` in `stream {}`: into the shared `[limit_conn_zone.*]`, or reported. */

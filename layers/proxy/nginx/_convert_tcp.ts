@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Context, onOff, skip, time } from "./_context.ts";
+import { type Context, onOff, skip, skipListenParams, time } from "./_context.ts";
 import { isNginxTime, type ProxyState } from "./_convert_proxy.ts";
 import { reasonFor } from "./_reasons.ts";
 import type { Table, TomlValue } from "./_toml.ts";
@@ -199,17 +199,7 @@ export function convertListen(
         : `invalid address "${address}"`,
     );
   }
-  if (dropped.length) {
-    skip(
-      context,
-      directive,
-      `converted without ${dropped.map((p) => `"${p}"`).join(", ")}: ${
-        dropped.includes("proxy_protocol")
-          ? "ngw2f does not read the PROXY protocol; clients behind it will fail"
-          : "ngw2f sets its sockets itself"
-      }`,
-    );
-  }
+  skipListenParams(context, directive, dropped, "ngw2f sets its sockets itself");
   const entry = params.includes("ssl") ? `${address} ssl` : address;
   return { entry, address: found, directive };
 }

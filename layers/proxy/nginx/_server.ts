@@ -6,7 +6,7 @@
  * @module
  */
 
-import { comment, type Context, jsRegex, skip } from "./_context.ts";
+import { comment, type Context, jsRegex, skip, skipListenParams } from "./_context.ts";
 import { PASS_DIRECTIVES, PROXYING, reasonFor } from "./_reasons.ts";
 import { convertSetting, finishSettings, isSetting } from "./_settings.ts";
 import type { NginxDirective } from "./parse.ts";
@@ -36,17 +36,12 @@ function convertListen(directive: NginxDirective, table: Table, context: Context
   );
   const listen = (table.listen ?? []) as string[];
   table.listen = [...listen, [address, ...kept].join(" ")];
-  if (dropped.length) {
-    skip(
-      context,
-      directive,
-      `converted without ${dropped.map((p) => `"${p}"`).join(", ")}: ${
-        dropped.includes("proxy_protocol")
-          ? "ngw2f does not read the PROXY protocol; clients behind it will fail"
-          : "ngw2f has no such listen parameter (it speaks HTTP/1.1)"
-      }`,
-    );
-  }
+  skipListenParams(
+    context,
+    directive,
+    dropped,
+    "ngw2f has no such listen parameter (it speaks HTTP/1.1)",
+  );
 }
 
 function convertServerName(directive: NginxDirective, table: Table, context: Context) {

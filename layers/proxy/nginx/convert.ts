@@ -11,9 +11,7 @@
 
 import { resolve } from "node:path";
 import {
-  comment,
   type Context,
-  jsRegex,
   newContext,
   skip,
   time,
@@ -23,17 +21,13 @@ import {
 } from "./_context.ts";
 import {
   convertProxyBlock,
-  convertUpstream,
-  convertZone,
   HTTP_INHERITED,
-  type Inherited,
   isNginxTime,
   isProxyDirective,
   newProxyState,
-  type ProxyBlock,
   type ProxyState,
-  writeNamedTables,
 } from "./_convert_proxy.ts";
+import { convertUpstream, convertZone, writeNamedTables } from "./_convert_upstream.ts";
 import {
   convertMailStream,
   finishMailStream,
@@ -42,7 +36,8 @@ import {
 } from "./_convert_mail_stream.ts";
 import { ConfigError } from "../../gateway/errors.ts";
 import { reasonFor } from "./_reasons.ts";
-import { convertServer, type HttpTls } from "./_server.ts";
+import { convertProxiedServer } from "./_proxied_server.ts";
+import type { HttpTls } from "./_server.ts";
 import { convertSetting, finishSettings, isSetting } from "./_settings.ts";
 import { type Table, writeToml } from "./_toml.ts";
 import { type NginxBlock, type NginxDirective, parseNginxConfig } from "./parse.ts";
@@ -200,108 +195,6 @@ function convertTopDirective(
   skip(context, directive, reasonFor(name) ?? "unknown directive");
 }
 
-/** A location block with its proxy directives taken out, and where it sits. */
-interface Found {
-  directive: NginxDirective;
-  parent: Found | null;
-  own: NginxDirective[];
-}
-
-/**
- * `directive` (a server or location) without its proxy and limit directives, which it returns
- * apart; every location inside is added to `found`, in the order `convertServer()` writes them.
- */
-function takeProxy(
-  directive: NginxDirective,
-  context: Context,
-  found: Found[],
-  parent: Found | null,
-): [NginxDirective, NginxDirective[]] {
-  const own: NginxDirective[] = [];
-  const block: NginxDirective[] = [];
-  for (const child of directive.block ?? []) {
-    if (isProxyDirective(child.name)) own.push(child);
-    else if (child.name === "location" && child.block) {
-      const location: Found = { directive: child, parent, own: [] };
-      found.push(location);
-      const [copy, inner] = takeProxy(child, context, found, location);
-      location.own = inner;
-      block.push(copy);
-    } else block.push(child);
-  }
-  const copy = { ...directive, block };
-  // Reported directives are listed in file order: the copy takes the original's place.
-  context.order.set(copy, context.order.get(directive) ?? context.order.size);
-  return [copy, own];
-}
-
-/** The location `table` was converted from (`convertServer()` heads it with its file:line). */
-function sourceOf(table: Table, found: Found[], from: number, context: Context): number {
-  const note = context.comments.get(table)?.[0] ?? "";
-  const match = String(table.match);
-  return found.findIndex(({ directive: { file, line, args } }, i) => {
-    const at = `${file}:${line}`;
-    const pattern = (args.length === 2 ? args[1] : args[0] ?? "").replace(/^(=|\^~|~\*?|@)/, "");
-    return i >= from && (note === at || note.startsWith(`${at} (`)) &&
-      match.endsWith(jsRegex(pattern));
-  });
-}
-
-/** Adds `keys` to `table`, keeping its locations last. */
-function addKeys(table: Table, keys: Table) {
-  const { location } = table;
-  delete table.location;
-  Object.assign(table, keys);
-  if (location) table.location = location;
-}
-
-/**
- * One `server {}`: `_server.ts` converts it without its proxy and limit directives, which are
- * converted here, block by block, with nginx's inheritance (a flattened nested location takes
- * its outer location's keys, not its `proxy_pass`).
- */
-function convertProxiedServer(
-  block: NginxDirective,
-  top: Top,
-  outer: Inherited,
-  context: Context,
-): Table {
-  const found: Found[] = [];
-  const [stripped, own] = takeProxy(block, context, found, null);
-  const table = convertServer(stripped, context, top.tls);
-  const server = convertProxyBlock(own, "server", outer, top.proxy, context);
-  addKeys(table, server.table);
-  for (const note of server.notes) comment(context, table, note);
-  const done = new Map<Found, { block: ProxyBlock; keys: Table }>();
-  let from = 0;
-  for (const location of (table.location ?? []) as Table[]) {
-    const i = sourceOf(location, found, from, context);
-    if (i === -1) continue;
-    from = i + 1;
-    const source = found[i];
-    const parent = source.parent ? done.get(source.parent) : undefined;
-    const [modifier] = source.directive.args;
-    const converted = convertProxyBlock(
-      source.own,
-      "location",
-      parent?.block.inherited ?? server.inherited,
-      top.proxy,
-      context,
-      { noUri: /^[~@]/.test(modifier ?? "") },
-    );
-    const { proxy_pass: _, ...inherited } = parent?.keys ?? {};
-    const keys = { ...inherited, ...converted.table };
-    done.set(source, { block: converted, keys });
-    Object.assign(location, keys);
-    for (const note of converted.notes) comment(context, location, note);
-    if (converted.unpassed && !("return" in location)) {
-      location.return = 502;
-      comment(context, location, "nginx passes these requests on; ngw2f answers 502 (see above)");
-    }
-  }
-  return table;
-}
-
 function header(file: string, unconverted: Unconverted[]): string {
   const lines = [
     `# ngw2f.toml converted from ${file} by \`ngw2f proxy --from-nginx\`.`,
@@ -355,7 +248,7 @@ export function convertNginxConfig(root: NginxBlock): NginxConversion {
   for (const directive of root.directives) convertTopDirective(directive, "main", top, context);
   const http = convertProxyBlock(top.proxyHttp, "http", HTTP_INHERITED, top.proxy, context);
   const servers = top.serverBlocks.map((block) =>
-    convertProxiedServer(block, top, http.inherited, context)
+    convertProxiedServer(block, context, { tls: top.tls, proxy: top.proxy, outer: http.inherited })
   );
   finishSettings(top.settings);
   const types = top.settings.types;
