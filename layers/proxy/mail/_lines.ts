@@ -37,6 +37,8 @@ export class LineReader {
   readonly #max: number;
   readonly #decoder = new TextDecoder();
   #buf: Uint8Array = new Uint8Array(0);
+  /** Where each read lands; what is kept is copied out of it. */
+  readonly #chunk = new Uint8Array(READ_SIZE);
   #pending: Promise<void> | null = null;
   #ended = false;
   #skipping = false;
@@ -106,7 +108,7 @@ export class LineReader {
   /** One read of the source (the one under way, if any) appended to the buffer. */
   #fill(): Promise<void> {
     return this.#pending ??= (async () => {
-      const chunk = new Uint8Array(READ_SIZE);
+      const chunk = this.#chunk;
       let n: number | null = null;
       try {
         n = await this.#source.read(chunk);
