@@ -34,6 +34,7 @@ export * from "./nginx/convert.ts";
 export * from "./nginx/parse.ts";
 export * from "./nginx/errors.ts";
 export * from "./http/mod.ts";
+export { listenTls, sniSupported, type TlsKeyPair, type TlsListenOptions } from "./http/tls.ts";
 export * from "./static/mod.ts";
 export * from "./logs/mod.ts";
 export * from "./status/mod.ts";
@@ -41,6 +42,8 @@ export * from "./auth/mod.ts";
 export * from "./gzip/mod.ts";
 export * from "./upstream/mod.ts";
 export * from "./limits/mod.ts";
+export * from "./stream/mod.ts";
+export * from "./mail/mod.ts";
 export { type LimitBuffers, limitBuffers } from "./_limits.ts";
 export {
   type CoreCounters,

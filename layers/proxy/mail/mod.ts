@@ -21,3 +21,10 @@ export {
   type SmtpDeps,
   type SmtpSessionOptions,
 } from "./smtp_session.ts";
+export { askAuthHttp, type AuthAnswer, type AuthRequest } from "./auth_http.ts";
+export {
+  BackendError,
+  type BackendIntro,
+  type BackendSession,
+  openBackend,
+} from "./smtp_backend.ts";
