@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { root } from "./_cli.ts";
 import { type RunningProxy, startProxy, type Tree } from "./_proxy.ts";
-import { freePort, until } from "./_tcp.ts";
+import { freePort, until, within } from "./_tcp.ts";
 import { type AuthService, startAuthService } from "./fixtures/mail/auth_service.ts";
 import { plain, SmtpDialog } from "./fixtures/mail/smtp_dialog.ts";
 
@@ -142,13 +142,16 @@ export async function startAiosmtpd(
   const port = Number(first.trim());
   const stdin = child.stdin.getWriter();
   const stop = async () => {
-    await stdin.close().catch(() => {});
     try {
       child.kill("SIGTERM");
     } catch { /* gone */ }
-    await child.status;
+    stdin.close().catch(() => {});
+    await within(child.status, 10_000, "aiosmtpd to exit").catch((error) => {
+      child.kill("SIGKILL");
+      throw error;
+    });
     await reader.cancel().catch(() => {});
-    await errors;
+    await within(errors, 10_000, "aiosmtpd's stderr to end");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   if (!(port > 0)) {

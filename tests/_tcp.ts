@@ -26,6 +26,24 @@ export async function until(
   }
 }
 
+/**
+ * `promise`, or a rejection naming `what` after `ms`: a test's clean-up must not hang the whole
+ * run (Deno's test runner has no per-test timeout).
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Closes `closable`; one closed already is fine. */
 export function closeQuietly(closable: { close(): void }): void {
   try {
