@@ -238,7 +238,7 @@ Deno.test("SMTP proxy: smtp_auth none sends the envelope to auth_http and replay
   assert.match(run.output, /<- {2}250 2\.1\.5 Recipient ok/, "the client gets the backend's reply");
   assert.deepEqual(backend.sessions[0], [
     "EHLO mx.test",
-    "XCLIENT ADDR=127.0.0.1 NAME=[UNAVAILABLE]",
+    "XCLIENT ADDR=127.0.0.1 NAME=[UNAVAILABLE] HELO=client.test",
     "EHLO client.test",
     "MAIL FROM:<alice@example.com>",
     "RCPT TO:<bob@rec.test>",

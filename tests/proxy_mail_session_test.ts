@@ -46,7 +46,7 @@ Deno.test("SMTP proxy: XCLIENT tells a backend that offers it the client, then i
   assert.equal(run.code, 0, run.output);
   assert.deepEqual(backend.sessions[0], [
     "EHLO mx.test",
-    "XCLIENT ADDR=127.0.0.1 LOGIN=alice NAME=[UNAVAILABLE]",
+    "XCLIENT ADDR=127.0.0.1 LOGIN=alice NAME=[UNAVAILABLE] HELO=client.test",
     "EHLO client.test",
     "MAIL FROM:<alice@example.com>",
     "RCPT TO:<bob@example.com>",
@@ -69,7 +69,7 @@ Deno.test("SMTP proxy: XCLIENT tells a backend that offers it the client, then i
   }
   assert.deepEqual(backend.sessions[1].slice(0, 3), [
     "EHLO mx.test",
-    "XCLIENT ADDR=127.0.0.1 LOGIN=alice NAME=[UNAVAILABLE]",
+    "XCLIENT ADDR=127.0.0.1 LOGIN=alice NAME=[UNAVAILABLE] HELO=old.test",
     "HELO old.test",
   ]);
 

@@ -205,7 +205,7 @@ function xclientAttributes(ehlo: SmtpReply): string[] | null {
 }
 
 /**
- * `XCLIENT ADDR=... [LOGIN=...] NAME=[UNAVAILABLE]`, values xtext-encoded, leaving out what the
+ * `XCLIENT ADDR=... [LOGIN=...] NAME=[UNAVAILABLE] HELO=...`, values xtext-encoded, leaving out what the
  * backend did not list (when it listed anything).
  */
 function xclientLine(intro: BackendIntro, offered: string[]): string {
@@ -214,6 +214,7 @@ function xclientLine(intro: BackendIntro, offered: string[]): string {
   if (takes("ADDR")) parts.push(`ADDR=${encodeXtext(xclientAddress(intro.clientIp))}`);
   if (intro.login && takes("LOGIN")) parts.push(`LOGIN=${encodeXtext(intro.login)}`);
   if (takes("NAME")) parts.push("NAME=[UNAVAILABLE]");
+  if (intro.helo && takes("HELO")) parts.push(`HELO=${encodeXtext(intro.helo)}`);
   return parts.join(" ");
 }
 

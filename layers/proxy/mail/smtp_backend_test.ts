@@ -145,7 +145,7 @@ Deno.test("openBackend() sends EHLO, XCLIENT and the client's EHLO when the back
     session.conn.close();
     assert.deepEqual(backend.lines, [
       "EHLO mx.test",
-      "XCLIENT ADDR=192.0.2.7 LOGIN=joe+2Btag+3Dx+20y NAME=[UNAVAILABLE]",
+      "XCLIENT ADDR=192.0.2.7 LOGIN=joe+2Btag+3Dx+20y NAME=[UNAVAILABLE] HELO=client.example",
       "EHLO client.example",
     ]);
     assert.equal(session.reply, "235 2.0.0 OK\r\n");
@@ -203,7 +203,7 @@ Deno.test("openBackend() sends an IPv4-mapped client address as IPv4", async () 
   try {
     const session = await open(backend, intro({ clientIp: "::ffff:192.0.2.9", login: undefined }));
     session.conn.close();
-    assert.equal(backend.lines[1], "XCLIENT ADDR=192.0.2.9 NAME=[UNAVAILABLE]");
+    assert.equal(backend.lines[1], "XCLIENT ADDR=192.0.2.9 NAME=[UNAVAILABLE] HELO=client.example");
   } finally {
     await backend.stop();
   }
@@ -267,7 +267,7 @@ Deno.test("openBackend() replays the envelope and returns the backend's RCPT rep
     session.conn.close();
     assert.deepEqual(backend.lines, [
       "EHLO mx.test",
-      "XCLIENT ADDR=192.0.2.7 NAME=[UNAVAILABLE]",
+      "XCLIENT ADDR=192.0.2.7 NAME=[UNAVAILABLE] HELO=client.example",
       "EHLO client.example",
       "MAIL FROM:<a@example.com> SIZE=100",
       "RCPT TO:<nobody@example.org>",
