@@ -25,7 +25,9 @@ export function editHeaders(response: Response, edit: (headers: Headers) => void
     edit(response.headers);
     return response;
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
+    // Immutable headers throw on the first change, before anything was applied; a
+    // Response.error() cannot be copied.
+    if (!(error instanceof TypeError) || response.type === "error") throw error;
     const headers = new Headers(response.headers);
     edit(headers);
     return new Response(response.body, {

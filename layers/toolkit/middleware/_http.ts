@@ -2,27 +2,6 @@
 
 import type { AppObject } from "../../gateway/mod.ts";
 
-/**
- * Applies `edit` to the response's headers in place when they are mutable (a response an app
- * built), else to a copy in a new Response (one from `fetch()` or `Response.redirect()`).
- */
-export function withHeaders(response: Response, edit: (headers: Headers) => void): Response {
-  try {
-    edit(response.headers);
-    return response;
-  } catch (error) {
-    // Immutable headers throw on the first change, before anything was applied.
-    if (!(error instanceof TypeError) || response.type === "error") throw error;
-  }
-  const headers = new Headers(response.headers);
-  edit(headers);
-  return new Response(response.body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
-}
-
 /** Adds `name` to the Vary header unless it (or `*`) is already listed. */
 export function appendVary(headers: Headers, name: string): void {
   const vary = headers.get("vary");

@@ -15,7 +15,8 @@ import {
   type Encoding,
   type Levels,
 } from "./_compress.ts";
-import { appendVary, withHeaders, wrapApp } from "./_http.ts";
+import { editHeaders } from "../http/edit_headers.ts";
+import { appendVary, wrapApp } from "./_http.ts";
 import { wholeNumber } from "./_options.ts";
 
 /** A content coding {@linkcode compression} can produce. */
@@ -130,7 +131,7 @@ export function compression(options: CompressionOptions = {}): (app: App) => App
       if (
         encoding === undefined || encoding === "identity" || length !== null && length < minLength
       ) {
-        return withHeaders(response, (h) => appendVary(h, "Accept-Encoding"));
+        return editHeaders(response, (h) => appendVary(h, "Accept-Encoding"));
       }
       if (response.body === null) return response;
       const init = compressedInit(response, encoding);

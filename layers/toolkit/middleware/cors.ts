@@ -6,7 +6,8 @@
  */
 
 import { type App, type AppObject, toAppObject } from "../../gateway/mod.ts";
-import { appendVary, withHeaders, wrapApp } from "./_http.ts";
+import { editHeaders } from "../http/edit_headers.ts";
+import { appendVary, wrapApp } from "./_http.ts";
 
 /**
  * Which origins may read responses: `"*"` (any), one origin, a list, a pattern, or a function
@@ -144,7 +145,7 @@ export function cors(options: CorsOptions = {}): (app: App) => AppObject {
       const origin = request.headers.get("origin");
       if (origin === null) {
         const response = await inner.fetch(request, ctx);
-        return wildcard ? response : withHeaders(response, (h) => appendVary(h, "Origin"));
+        return wildcard ? response : editHeaders(response, (h) => appendVary(h, "Origin"));
       }
       const value = allowOrigin(origin, request);
       if (
@@ -156,10 +157,10 @@ export function cors(options: CorsOptions = {}): (app: App) => AppObject {
           return new Response(null, { status: 204, headers });
         }
         const response = await inner.fetch(request, ctx);
-        return withHeaders(response, (headers) => preflightHeaders(request, headers, value));
+        return editHeaders(response, (headers) => preflightHeaders(request, headers, value));
       }
       const response = await inner.fetch(request, ctx);
-      return withHeaders(response, (headers) => {
+      return editHeaders(response, (headers) => {
         if (!wildcard) appendVary(headers, "Origin");
         if (value === null) return;
         headers.set("access-control-allow-origin", value);

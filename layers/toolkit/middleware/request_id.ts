@@ -6,7 +6,8 @@
  */
 
 import { type App, type AppObject, type Context, toAppObject } from "../../gateway/mod.ts";
-import { withHeaders, wrapApp } from "./_http.ts";
+import { editHeaders } from "../http/edit_headers.ts";
+import { wrapApp } from "./_http.ts";
 
 /** Options for {@linkcode requestId}. */
 export interface RequestIdOptions {
@@ -70,7 +71,7 @@ export function requestId(options: RequestIdOptions = {}): (app: App) => AppObje
       ctx.state.set(REQUEST_ID, id);
       const response = await inner.fetch(request, ctx);
       const value = id;
-      return withHeaders(response, (headers) => headers.set(header, value));
+      return editHeaders(response, (headers) => headers.set(header, value));
     });
   };
 }
