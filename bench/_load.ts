@@ -183,6 +183,33 @@ export async function wrk(
   };
 }
 
+/**
+ * One second of wrk to warm `port` up, then one measured run; CPU and RSS from the process trees
+ * of `pids` over the measured run.
+ */
+export async function warmAndMeasure(
+  name: string,
+  port: number,
+  pids: number[],
+  options: { seconds: number; connections: number; path?: string; headers?: string[] },
+): Promise<BenchResult & { processes: number }> {
+  await wrk(port, { ...options, seconds: 1 });
+  const before = usage(pids);
+  const run = await wrk(port, options);
+  const after = usage(pids);
+  return {
+    name,
+    rps: run.rps,
+    p50: run.p50,
+    p99: run.p99,
+    rssMiB: after.rss,
+    cpuUsPerRequest: run.requests ? ((after.cpu - before.cpu) * 1e6) / run.requests : NaN,
+    requests: run.requests,
+    errors: run.errors,
+    processes: after.processes,
+  };
+}
+
 /** Starts `bench`, warms it up, measures one wrk run, stops it (by its pid). */
 export async function measure(
   bench: BenchCase,
@@ -202,21 +229,12 @@ export async function measure(
   try {
     await waitForPort(port, 15_000);
     const headers = typeof bench.headers === "function" ? await bench.headers(port) : bench.headers;
-    const target = { path: bench.path, headers };
-    await wrk(port, { seconds: 1, connections: options.connections, ...target });
-    const before = usage([child.pid]);
-    const run = await wrk(port, { ...options, ...target });
-    const after = usage([child.pid]);
-    return {
-      name: bench.name,
-      rps: run.rps,
-      p50: run.p50,
-      p99: run.p99,
-      rssMiB: after.rss,
-      cpuUsPerRequest: run.requests ? ((after.cpu - before.cpu) * 1e6) / run.requests : NaN,
-      requests: run.requests,
-      errors: run.errors,
-    };
+    const { processes: _, ...result } = await warmAndMeasure(bench.name, port, [child.pid], {
+      ...options,
+      path: bench.path,
+      headers,
+    });
+    return result;
   } catch (error) {
     throw new Error(
       `${bench.name}: ${(error as Error).message}\n${await Promise.race([stderr, ""])}`,

@@ -3,7 +3,7 @@
 // over the process trees of every process the case started. Everything else (wrk, the result
 // shape, the tables) is bench/_load.ts's.
 
-import { type BenchResult, freePort, median, usage, wrk } from "../_load.ts";
+import { type BenchResult, freePort, median, warmAndMeasure } from "../_load.ts";
 
 /** One process of a stack. */
 export interface ProcessSpec {
@@ -92,22 +92,7 @@ export async function measureStack(
     }
     await waitForStack(port, stack.path, started, 20_000);
     const pids = started.map((s) => s.child.pid);
-    const target = { path: stack.path };
-    await wrk(port, { seconds: 1, connections: options.connections, ...target });
-    const before = usage(pids);
-    const run = await wrk(port, { ...options, ...target });
-    const after = usage(pids);
-    return {
-      name: stack.name,
-      rps: run.rps,
-      p50: run.p50,
-      p99: run.p99,
-      rssMiB: after.rss,
-      cpuUsPerRequest: run.requests ? ((after.cpu - before.cpu) * 1e6) / run.requests : NaN,
-      requests: run.requests,
-      errors: run.errors,
-      processes: after.processes,
-    };
+    return await warmAndMeasure(stack.name, port, pids, { ...options, path: stack.path });
   } catch (error) {
     const logs = await Promise.all(
       started.map(async (s) =>
