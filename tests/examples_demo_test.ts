@@ -159,7 +159,7 @@ Deno.test("part III README demo: serve -c ngw2f.toml runs 2 workers and the hook
   }
 });
 
-Deno.test("part IV README demo: serve -w 1 answers the Shortly page to GET / HTTP/1.0, TERM exits 0", async () => {
+Deno.test("part IV README demo: serve -w 1 answers the Shortly page to GET / HTTP/1.0, then the demo; TERM exits 0", async () => {
   await using cli = await startCli([
     "serve",
     "-w",
@@ -179,6 +179,66 @@ Deno.test("part IV README demo: serve -w 1 answers the Shortly page to GET / HTT
   );
   assert.match(answer.body, /^<!doctype html><html><head><meta charset="utf-8">/);
   assert.match(answer.body, /<title>Shorten a URL — Shortly<\/title>/);
+  assert.match(answer.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+
+  // Then the demo, on the same server.
+  const base = `http://127.0.0.1:${cli.port}`;
+  // Shorten (form POST → 303 to the details page), follow (302), read back as JSON.
+  const created = await fetch(`${base}/`, {
+    method: "POST",
+    body: new URLSearchParams({ url: "https://deno.com/" }),
+    redirect: "manual",
+  });
+  assert.equal(created.status, 303);
+  const details = created.headers.get("location")!;
+  assert.match(details, /^\/\w+\+$/);
+  const shortId = details.slice(1, -1);
+  const follow = await fetch(`${base}/${shortId}`, { redirect: "manual" });
+  assert.equal(follow.status, 302);
+  assert.equal(follow.headers.get("location"), "https://deno.com/");
+  const page = await fetch(`${base}${details}`);
+  assert.match(await page.text(), /1 hit</);
+  const api = await fetch(`${base}/api/links/${shortId}`);
+  assert.deepEqual(await api.json(), {
+    id: shortId,
+    url: "https://deno.com/",
+    hits: 1,
+    short: `${base}/${shortId}`,
+  });
+
+  // The JSON API creates too; a bad URL is a 400 rendered as JSON for a JSON client.
+  const posted = await fetch(`${base}/api/links`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ url: "ftp://example.com/" }),
+  });
+  assert.equal(posted.status, 400);
+  assert.match((await posted.json()).error.description, /only http and https URLs/);
+
+  // Router semantics: 405 with Allow for a known path, 404 as HTML or JSON by Accept, and no
+  // trailing slash on a rule without one.
+  const wrongMethod = await fetch(`${base}/api/links`, { method: "DELETE" });
+  assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.headers.get("allow"), "GET, HEAD, OPTIONS, POST");
+  await wrongMethod.body?.cancel();
+  const missing = await fetch(`${base}/nope+`, { headers: { accept: "application/json" } });
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).error.description, 'No short link "nope"');
+  const slash = await fetch(`${base}/api/links/${shortId}/`);
+  assert.equal(slash.status, 404);
+  assert.match(slash.headers.get("content-type") ?? "", /^text\/html/);
+  await slash.body?.cancel();
+
+  // Static files through sharedData: ETag, then 304 on If-None-Match.
+  const css = await fetch(`${base}/static/style.css`);
+  assert.equal(css.status, 200);
+  assert.match(css.headers.get("content-type") ?? "", /^text\/css/);
+  const etag = css.headers.get("etag")!;
+  assert.match(await css.text(), /font-family/);
+  const again = await fetch(`${base}/static/style.css`, { headers: { "if-none-match": etag } });
+  assert.equal(again.status, 304);
+  assert.equal(await again.text(), "");
+  assert.equal(await cli.stop("SIGTERM"), 0);
   assert.equal(await cli.stop("SIGTERM"), 0);
 });
 
