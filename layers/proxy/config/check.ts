@@ -88,6 +88,14 @@ export function checkConfigFiles(
     const message = new ConfigError(why, { file: config.file, line: lines.get(key), key }).message;
     if (!seen.has(message)) list.push(message), seen.add(message);
   };
+  /** The certificate and key files, blamed on the innermost of `scopes` that sets them. */
+  const tlsChecks = (ssl: { certificate: string; key: string } | null, scopes: string[]) => {
+    for (const [key, path] of Object.entries(ssl ?? {})) {
+      const why = readable(path);
+      const name = key === "key" ? "ssl_certificate_key" : "ssl_certificate";
+      if (why) report(errors, scopes.map((scope) => `${scope}.${name}`), `"${path}" ${why}`);
+    }
+  };
   const settingsChecks = (settings: Settings, scopes: string[]) => {
     const at = (key: string) => scopes.map((s) => (s ? `${s}.${key}` : key));
     for (const key of ["root", "alias"] as const) {
@@ -115,24 +123,14 @@ export function checkConfigFiles(
   }
   for (const [i, server] of config.servers.entries()) {
     const scope = `server[${i + 1}]`;
-    for (const [key, path] of Object.entries(server.ssl ?? {})) {
-      const why = readable(path);
-      const name = key === "key" ? "ssl_certificate_key" : "ssl_certificate";
-      if (why) report(errors, [`${scope}.${name}`], `"${path}" ${why}`);
-    }
+    tlsChecks(server.ssl, [scope]);
     settingsChecks(server.settings, [scope, ""]);
     for (const [j, location] of server.locations.entries()) {
       settingsChecks(location.settings, [`${scope}.location[${j + 1}]`, scope, ""]);
     }
   }
   for (const [i, server] of config.mailServers.entries()) {
-    for (const [key, path] of Object.entries(server.ssl ?? {})) {
-      const why = readable(path);
-      const name = key === "key" ? "ssl_certificate_key" : "ssl_certificate";
-      if (why) {
-        report(errors, [`mail.server[${i + 1}].${name}`, `mail.${name}`], `"${path}" ${why}`);
-      }
-    }
+    tlsChecks(server.ssl, [`mail.server[${i + 1}]`, "mail"]);
   }
   return { errors, warnings };
 }
