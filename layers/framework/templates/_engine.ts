@@ -6,7 +6,8 @@
  * - each template is bound to the environment of its own autoescape setting (two environments,
  *   escaping and not, share filters and globals), so an `.html` page can include a `.txt` part;
  * - each compiled template notes which file a render error came from (Nunjucks reports the
- *   line of the innermost template but the file of the outermost).
+ *   line of the innermost template but the file of the outermost);
+ * - templates run with a faster runtime object of the same results (_runtime.ts).
  *
  * See ENGINES.md for why Nunjucks.
  *
@@ -15,6 +16,7 @@
 
 import nunjucksModule from "nunjucks";
 import { TemplateError, TemplateNotFound } from "./errors.ts";
+import { adoptFrame, type EngineFrame, fastRuntime } from "./_runtime.ts";
 
 /** Nunjucks' node-style callback. */
 export type Callback<T> = (error: unknown, result?: T) => void;
@@ -161,9 +163,10 @@ export function compileTemplate(
     if (key.startsWith("b_")) entered.set(block, enter(block, origin));
   }
   const root = enter(props.root, origin);
-  props.root = (env, context, frame, runtime, callback) => {
+  // Every template runs with our runtime (see _runtime.ts): Nunjucks passes its own to a root.
+  props.root = (env, context, frame, _runtime, callback) => {
     hookBlocks(context);
-    root(env, context, frame, runtime, callback);
+    root(env, context, adoptFrame(frame as EngineFrame), fastRuntime, callback);
   };
   // Eager: `extends` reads the parent's blocks before rendering it.
   return new nunjucks.Template({ type: "code", obj: props }, env, origin.file, true);

@@ -1,0 +1,121 @@
+/**
+ * The runtime that templates compiled by {@linkcode compileTemplate} run with: Nunjucks' own
+ * runtime object with its two hottest parts done faster and to the same result. Compiled
+ * templates receive their runtime as an argument, so this one is handed to our templates only;
+ * Nunjucks' module is not changed.
+ *
+ * - **Output** (`{{ value }}` under autoescape): Nunjucks converts every value to a string and
+ *   runs a regex replace with a callback over it. Here a number is converted only (no digit
+ *   needs escaping), a string with nothing to escape is returned as it is after one scan, and
+ *   the rest is escaped as Nunjucks does (`& " ' < > \`).
+ * - **Frames** (`frame.set("loop.index", i)`, eight calls per loop iteration): Nunjucks splits
+ *   the dotted name on every call; here a name's parts are split once and kept.
+ *
+ * @module
+ */
+
+import nunjucksModule from "nunjucks";
+
+/** A scope of template variables, as Nunjucks' runtime defines it. */
+export interface EngineFrame {
+  variables: Record<string, unknown>;
+  parent: EngineFrame | undefined;
+  topLevel: boolean;
+  isolateWrites: boolean | undefined;
+  set(name: string, value: unknown, resolveUp?: boolean): void;
+  push(isolateWrites?: boolean): EngineFrame;
+}
+
+type FrameClass = new (parent?: EngineFrame, isolateWrites?: boolean) => EngineFrame;
+
+interface Runtime {
+  Frame: FrameClass;
+  SafeString: abstract new (...args: never[]) => object;
+  suppressValue(value: unknown, autoescape: boolean): unknown;
+}
+
+const base = (nunjucksModule as unknown as { runtime: Runtime }).runtime;
+const SafeString = base.SafeString;
+
+const SPECIAL = /[&"'<>\\]/;
+const SPECIALS = /[&"'<>\\]/g;
+const ENTITIES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "<": "&lt;",
+  ">": "&gt;",
+  "\\": "&#92;",
+};
+
+function entity(char: string): string {
+  return ENTITIES[char]!;
+}
+
+/** Nunjucks' HTML escape (`lib.escape`), returning `text` itself when nothing needs escaping. */
+export function escapeMarkup(text: string): string {
+  return SPECIAL.test(text) ? text.replace(SPECIALS, entity) : text;
+}
+
+/** `{{ value }}`: `""` for null and undefined, escaped under autoescape unless marked safe. */
+function suppressValue(value: unknown, autoescape: boolean): unknown {
+  if (value === undefined || value === null) return "";
+  if (!autoescape) return value;
+  if (typeof value === "string") return escapeMarkup(value);
+  if (typeof value === "number") return String(value);
+  if (value instanceof SafeString) return value;
+  return escapeMarkup(String((value as { toString(): string }).toString()));
+}
+
+/** Dotted names' parts, split once (names come from compiled templates: a small set). */
+const dotted = new Map<string, readonly string[]>();
+const DOTTED_LIMIT = 4096;
+
+function partsOf(name: string): readonly string[] {
+  let parts = dotted.get(name);
+  if (parts === undefined) {
+    parts = name.split(".");
+    if (dotted.size < DOTTED_LIMIT) dotted.set(name, parts);
+  }
+  return parts;
+}
+
+/** Nunjucks' frame with `set` splitting a dotted name once, not on every call. */
+class Frame extends base.Frame {
+  override set(name: string, value: unknown, resolveUp?: boolean): void {
+    // Writing up the scope chain is rare: Nunjucks' own code, unchanged.
+    if (resolveUp) return super.set(name, value, true);
+    if (!name.includes(".")) {
+      this.variables[name] = value;
+      return;
+    }
+    const parts = partsOf(name);
+    let scope = this.variables;
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) {
+      const id = parts[i];
+      if (!scope[id]) scope[id] = {};
+      scope = scope[id] as Record<string, unknown>;
+    }
+    scope[parts[last]] = value;
+  }
+
+  override push(isolateWrites?: boolean): EngineFrame {
+    return new Frame(this, isolateWrites);
+  }
+}
+
+/** The runtime handed to our compiled templates. */
+export const fastRuntime: Readonly<Runtime> = Object.freeze({ ...base, suppressValue, Frame });
+
+/**
+ * `frame` as one of ours: Nunjucks creates a template's top frame itself; this one shares its
+ * variables and parent, so the scopes are the same.
+ */
+export function adoptFrame(frame: EngineFrame): EngineFrame {
+  if (frame instanceof Frame) return frame;
+  const adopted = new Frame(frame.parent, frame.isolateWrites);
+  adopted.variables = frame.variables;
+  adopted.topLevel = frame.topLevel;
+  return adopted;
+}
