@@ -19,7 +19,7 @@ import {
   resolveSettings,
   UsageError as SettingsUsageError,
 } from "./layers/master/settings.ts";
-import { serveApp } from "./layers/master/serve_app.ts";
+import { resolvePorts, serveApp } from "./layers/master/serve_app.ts";
 import { supervise } from "./layers/master/supervise.ts";
 import { selfCommand } from "./layers/master/worker_handle.ts";
 import { resolve as resolvePath } from "node:path";
@@ -230,21 +230,25 @@ const UP: Command = {
     },
   ],
   notes: `One config, two masters: the [[server]] tables and the top-level keys run \`ngw2f proxy\`,
-the [app] table runs \`ngw2f serve\` (point a proxy_pass at its bind, e.g. a unix socket). Each
-output line says which ([proxy] or [app]). HUP reloads both, TERM drains both, INT stops both,
-USR1 reopens the logs; when one exits, the other is stopped. With no config: the part V notes app
-(examples/part-V-flask, 2 workers, a development secret key) behind the proxy on 127.0.0.1:8080,
+the [app] table runs \`ngw2f serve\` (point a proxy_pass at its bind: a loopback port, where every
+worker listens, or a unix socket, which only worker 1 can serve). Each output line says which
+([proxy] or [app]). HUP reloads both, TERM drains both, INT stops both, USR1 reopens the logs;
+when one exits, the other is stopped. With no config: the part V notes app (examples/part-V-flask,
+2 workers on a free loopback port, a development secret key) behind the proxy on 127.0.0.1:8080,
 its static files served by the proxy (NGW2F_DEMO_LISTEN=ADDRESS listens elsewhere).`,
   run: runUp,
 };
 
 const COMMANDS: Command[] = [DEV, PROXY, UP];
 
-/** The built-in `up` demo: the part V app on a unix socket behind the proxy on :8080. */
+/**
+ * The built-in `up` demo: the part V app behind the proxy on :8080. The app listens on a free
+ * loopback port, where both of its workers take connections (a unix socket would have one).
+ */
 async function demoConfig(): Promise<{ file: string; env: Record<string, string> }> {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-" });
   const example = new URL("./examples/part-V-flask/", import.meta.url).pathname;
-  const socket = `${dir}/app.sock`;
+  const [app] = resolvePorts(["127.0.0.1:0"]);
   const text = [
     "# The built-in `ngw2f up` demo: the talk's part V app behind the proxy.",
     `pid = "${dir}/proxy.pid"`,
@@ -253,7 +257,7 @@ async function demoConfig(): Promise<{ file: string; env: Record<string, string>
     "",
     "[app]",
     `module = "${example}app.ts"`,
-    `bind = ["unix:${socket}"]`,
+    `bind = ["${app}"]`,
     "workers = 2",
     `pid = "${dir}/app.pid"`,
     "",
@@ -267,7 +271,7 @@ async function demoConfig(): Promise<{ file: string; env: Record<string, string>
     "",
     "[[server.location]]",
     'match = "/"',
-    `proxy_pass = "http://unix:${socket}"`,
+    `proxy_pass = "http://${app}"`,
     'proxy_set_header = { Host = "$host" }',
     "",
   ].join("\n");

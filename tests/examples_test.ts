@@ -37,7 +37,7 @@ Deno.test("the README demo (ngw2f up) answers the talk's half-closed GET / HTTP/
       env: { NGW2F_DEMO_LISTEN: `127.0.0.1:${port}` },
     });
     await cli.waitFor(/\[proxy\].*Listening at: http:\/\/127\.0\.0\.1:\d+/);
-    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
+    await cli.waitFor(/\[app\]\s.*Listening at: http:\/\/127\.0\.0\.1:\d+/);
     const { text, closedByServer } = await rawExchange(port, "GET / HTTP/1.0\r\n\r\n", {
       halfClose: true,
     });

@@ -342,6 +342,26 @@ Deno.test("serve -b unix:PATH serves over a unix socket", async () => {
   }
 });
 
+Deno.test("serve -b unix:PATH -w 2 says that only worker 1 serves the socket, and worker 1 does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-serve-test-" });
+  try {
+    const path = `${dir}/s.sock`;
+    await using cli = await serve(["-b", `unix:${path}`, "-w", "2", APP], { bind: false });
+    await cli.waitFor("Only worker 1 serves");
+    assert.match(
+      cli.output(),
+      /\[WARNING\] Only worker 1 serves unix:\S+s\.sock: Deno cannot share a unix socket's listener between workers, so the other 1 have none\. Add a TCP bind/,
+    );
+    for (let i = 0; i < 4; i++) {
+      const reply = await get({ path }, "/");
+      assert.equal(JSON.parse(reply.body).workerId, 1);
+    }
+    assert.equal(await cli.stop(), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve -b unix:PATH keeps serving when its worker is recycled (max-requests)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-serve-test-" });
   try {

@@ -112,7 +112,9 @@ Deno.test("ngw2f up with no config: the part V demo behind the proxy, static fil
       env: { NGW2F_DEMO_LISTEN: `127.0.0.1:${port}` },
     });
     await cli.waitFor(PROXY_LISTEN);
-    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
+    await cli.waitFor(/\[app\]\s.*Listening at: http:\/\/127\.0\.0\.1:\d+/);
+    // Both app workers listen (on a loopback port; a unix socket would get worker 1 only).
+    assert.doesNotMatch(cli.output(), /Only worker 1 serves/);
     const { text } = await rawExchange(port, "GET / HTTP/1.0\r\n\r\n");
     assert.match(text, /^HTTP\/1\.1 302 Found\r\n/);
     assert.match(text, /location: \/auth\/login\?next=%2F/i);

@@ -3,8 +3,9 @@
 // each side swapped alone (nginx → `ngw2f serve`, `ngw2f proxy` → gunicorn), on two pages: the
 // hello and a rendered template (a layout, a loop over 20 items, autoescaped values; the same
 // template for Jinja2 and Nunjucks: bench/anchors/stack_templates/). Same worker counts
-// everywhere (proxy 2, app server 2); the app server listens on a unix socket; the proxy keeps
-// connections to it alive where it can (gunicorn's sync workers close each one). µs CPU/req and
+// everywhere (proxy 2, app server 2); gunicorn listens on a unix socket, `ngw2f serve` on a
+// loopback port (see below); the proxy keeps connections to it alive where it can (gunicorn's
+// sync workers close each one). µs CPU/req and
 // RSS count every process of the stack: the process trees of all the processes a case starts.
 //
 //   deno run -A bench/stack/stack.ts [--seconds 5] [--rounds 3] [--connections 64] [--only TEXT]
@@ -12,7 +13,7 @@
 // Needs wrk, nginx, gunicorn and Flask (Debian packages). Run by hand, not in CI. Writes
 // bench/results/stack.md and bench/results/stack.svg.
 
-import { benchArgs, cpuModel, has, loadAverage, sh } from "../_load.ts";
+import { benchArgs, cpuModel, freePort, has, loadAverage, sh } from "../_load.ts";
 import { barChart, type BarGroup } from "./_chart.ts";
 import { measureStackRounds, type ProcessSpec, type StackCase, type StackRow } from "./_measure.ts";
 
@@ -22,8 +23,15 @@ const { seconds, rounds, connections, only } = benchArgs();
 const deno = Deno.execPath();
 const WORKERS = 2;
 
-// The app servers, on DIR/app.sock.
-const gunicorn = (dir: string): ProcessSpec => ({
+// Where the app server listens. gunicorn's sync workers all accept on one unix socket (its best
+// setup); a unix path takes one listener in Deno, so only one of `ngw2f serve`'s thread workers
+// could serve it: ngw2f's app server listens on loopback TCP, where every worker takes connections
+// (SO_REUSEPORT). The same ADDRESS syntax works for gunicorn -b, nginx's and ngw2f's `server`.
+const unixSocket = (dir: string) => `unix:${dir}/app.sock`;
+const loopbackPort = () => `127.0.0.1:${freePort()}`;
+
+// The app servers, on ADDRESS.
+const gunicorn = (app: string): ProcessSpec => ({
   label: "gunicorn",
   cmd: "gunicorn",
   cwd: anchors,
@@ -33,13 +41,13 @@ const gunicorn = (dir: string): ProcessSpec => ({
     "-k",
     "sync",
     "-b",
-    `unix:${dir}/app.sock`,
+    app,
     "--log-level",
     "warning",
     "stack_flask:app",
   ],
 });
-const ngw2fServe = (dir: string): ProcessSpec => ({
+const ngw2fServe = (app: string): ProcessSpec => ({
   label: "ngw2f serve",
   cmd: deno,
   cwd: root,
@@ -51,40 +59,40 @@ const ngw2fServe = (dir: string): ProcessSpec => ({
     "--log-level",
     "warning",
     "-b",
-    `unix:${dir}/app.sock`,
+    app,
     "-w",
     String(WORKERS),
     `${anchors}/stack_app.ts`,
   ],
 });
 
-// The proxies, on 127.0.0.1:PORT → DIR/app.sock. nginx's workers run as the user running the
+// The proxies, on 127.0.0.1:PORT → the app server at ADDRESS. nginx's workers run as the user running the
 // bench (started as root they would be `nobody`, and the app server's socket is not theirs).
 const user = new TextDecoder().decode(new Deno.Command("id", { args: ["-un"] }).outputSync().stdout)
   .trim();
-const nginx = (port: number, dir: string): ProcessSpec => {
+const nginx = (port: number, dir: string, app: string): ProcessSpec => {
   const conf = Deno.readTextFileSync(`${anchors}/stack_nginx.conf`)
     .replaceAll("USER", user).replaceAll("WORKERS", String(WORKERS)).replaceAll("PREFIX", dir)
-    .replaceAll("SOCKET", `${dir}/app.sock`).replaceAll("PORT", String(port));
+    .replaceAll("SERVER", app).replaceAll("PORT", String(port));
   Deno.writeTextFileSync(`${dir}/nginx.conf`, conf);
   return { label: "nginx", cmd: "nginx", args: ["-p", dir, "-c", `${dir}/nginx.conf`] };
 };
 /** An ngw2f.toml for `ngw2f proxy` (and, with `app`, for `ngw2f up`). */
-const ngw2fConfig = (port: number, dir: string, app: boolean): string => {
+const ngw2fConfig = (port: number, dir: string, upstream: string, app: boolean): string => {
   const lines = [
     `workers = ${WORKERS}`,
     `pid = "${dir}/proxy.pid"`,
     `error_log = "- warn"`,
     `access_log = "off"`,
     "[upstream.app]",
-    `server = ["unix:${dir}/app.sock"]`,
+    `server = ["${upstream}"]`,
     "keepalive = 64",
   ];
   if (app) {
     lines.push(
       "[app]",
       `module = "${anchors}/stack_app.ts"`,
-      `bind = ["unix:${dir}/app.sock"]`,
+      `bind = ["${upstream}"]`,
       `workers = ${WORKERS}`,
       `log_level = "warning"`,
     );
@@ -101,17 +109,17 @@ const ngw2fConfig = (port: number, dir: string, app: boolean): string => {
   Deno.writeTextFileSync(file, lines.join("\n") + "\n");
   return file;
 };
-const ngw2fProxy = (port: number, dir: string): ProcessSpec => ({
+const ngw2fProxy = (port: number, dir: string, app: string): ProcessSpec => ({
   label: "ngw2f proxy",
   cmd: deno,
   cwd: root,
-  args: ["run", "-A", `${root}main.ts`, "proxy", "-c", ngw2fConfig(port, dir, false)],
+  args: ["run", "-A", `${root}main.ts`, "proxy", "-c", ngw2fConfig(port, dir, app, false)],
 });
-const ngw2fUp = (port: number, dir: string): ProcessSpec => ({
+const ngw2fUp = (port: number, dir: string, app: string): ProcessSpec => ({
   label: "ngw2f up",
   cmd: deno,
   cwd: root,
-  args: ["run", "-A", `${root}main.ts`, "up", "-c", ngw2fConfig(port, dir, true)],
+  args: ["run", "-A", `${root}main.ts`, "up", "-c", ngw2fConfig(port, dir, app, true)],
 });
 
 const TALK = "nginx → gunicorn → Flask";
@@ -128,22 +136,25 @@ for (const [group, path] of PAGES) {
     cases.push({
       ...base,
       name: TALK,
-      processes: (port, dir) => [gunicorn(dir), nginx(port, dir)],
+      processes: (port, dir) => [gunicorn(unixSocket(dir)), nginx(port, dir, unixSocket(dir))],
     });
   }
-  cases.push({ ...base, name: UP, processes: (port, dir) => [ngw2fUp(port, dir)] });
+  cases.push({ ...base, name: UP, processes: (port, dir) => [ngw2fUp(port, dir, loopbackPort())] });
   if (has("nginx")) {
     cases.push({
       ...base,
       name: "nginx → ngw2f serve → framework",
-      processes: (port, dir) => [ngw2fServe(dir), nginx(port, dir)],
+      processes: (port, dir) => {
+        const app = loopbackPort();
+        return [ngw2fServe(app), nginx(port, dir, app)];
+      },
     });
   }
   if (python) {
     cases.push({
       ...base,
       name: "ngw2f proxy → gunicorn → Flask",
-      processes: (port, dir) => [gunicorn(dir), ngw2fProxy(port, dir)],
+      processes: (port, dir) => [gunicorn(unixSocket(dir)), ngw2fProxy(port, dir, unixSocket(dir))],
     });
   }
 }
@@ -212,16 +223,19 @@ const report = `# The whole stack: the talk's nginx → gunicorn → Flask again
 Measured ${date} on ${cpu} (${navigator.hardwareConcurrency} cores), ${versions}.
 \`wrk -t1 -c${connections} -d${seconds}s\` on loopback against the proxy on 127.0.0.1, after a 1 s
 warm-up; ${rounds} rounds interleaved over all cases, median round by req/s. Every case runs 2 proxy
-workers and 2 app-server workers; the app server listens on a unix socket. µs CPU/req is utime+stime
+workers and 2 app-server workers; gunicorn listens on a unix socket (its 2 sync workers share it),
+\`ngw2f serve\` on a loopback port (a unix socket has one listener in Deno, so only 1 of its 2 thread
+workers could serve it; on a port every worker listens with SO_REUSEPORT). µs CPU/req is utime+stime
 summed over the process trees of every process the case starts (proxy master + workers, app master +
 workers) ÷ requests; RSS is summed over the same processes (shared pages counted once per process).
 Load average ${loadBefore} before, ${loadAfter} after.
 
-- nginx: bench/anchors/stack_nginx.conf (upstream on the unix socket, keepalive 64, HTTP/1.1).
+- nginx: bench/anchors/stack_nginx.conf (upstream: the app server's socket or port, keepalive 64,
+  HTTP/1.1).
 - gunicorn: \`-w 2 -k sync\`, bench/anchors/stack_flask.py; sync workers close every connection,
   so neither proxy can keep one alive to it.
 - \`ngw2f serve -w 2\` (thread workers, its default): bench/anchors/stack_app.ts.
-- \`ngw2f proxy\` / \`ngw2f up\`: an upstream group on the socket with keepalive 64,
+- \`ngw2f proxy\` / \`ngw2f up\`: an upstream group on the app server's address with keepalive 64,
   \`proxy_set_header Host $host\`, its defaults otherwise; \`up\` runs the [app] table too.
 - Template page: bench/anchors/stack_templates/ (stack_items.html extends stack_layout.html),
   rendered per request by Jinja2 (\`render_template\`) and by Nunjucks (\`c.render\`). Both give the
@@ -255,7 +269,7 @@ const svg = barChart(chartGroups, "nginx → gunicorn → Flask vs ngw2f, layer 
   `Measured ${date} on ${cpu} (${navigator.hardwareConcurrency} cores), Debian.`,
   versions + ".",
   `wrk -t1 -c${connections} -d${seconds}s on loopback, median of ${rounds} rounds. Every case:`,
-  "2 proxy workers + 2 app-server workers, the app server on a unix socket.",
+  "2 proxy workers + 2 app-server workers (gunicorn on a unix socket, ngw2f serve on a port).",
   "Goal (issue): ngw2f up ≥ 5× the talk's req/s at ≤ 1/3 of its p99.",
   "Numbers, CPU and memory: bench/results/stack.md",
 ]);

@@ -151,10 +151,17 @@ export class Arbiter {
       // The first set must come up whole before the master says it is listening.
       while (!this.#halt && this.#readyCount() < this.#target) await this.#sleep(50);
       if (this.#halt) return await this.#stopAll(this.#halt.code, 0);
-      for (const bind of this.#o.binds) {
-        const addr = parseBind(bind);
+      const addrs = this.#o.binds.map(parseBind);
+      for (const addr of addrs) {
         const shown = addr.transport === "unix" ? formatAddr(addr) : `http://${formatAddr(addr)}`;
         log.info(`Listening at: ${shown} (${Deno.pid})`);
+      }
+      if (this.#target > 1 && addrs.length > 0 && addrs.every((a) => a.transport === "unix")) {
+        log.warn(
+          `Only worker 1 serves ${addrs.map(formatAddr).join(", ")}: Deno cannot share a unix ` +
+            `socket's listener between workers, so the other ${this.#target - 1} have none. ` +
+            "Add a TCP bind (e.g. 127.0.0.1:8000), where every worker listens, or run 1 worker",
+        );
       }
       await runHook(this.#o.hooks, "whenReady", log, this.#server());
       this.#retireOldMaster();
