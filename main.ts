@@ -233,9 +233,10 @@ const UP: Command = {
 the [app] table runs \`ngw2f serve\` (point a proxy_pass at its bind: a loopback port, where every
 worker listens, or a unix socket, which only worker 1 can serve). Each output line says which
 ([proxy] or [app]). HUP reloads both, TERM drains both, INT stops both, USR1 reopens the logs;
-when one exits, the other is stopped. With no config: the part V notes app (examples/part-V-flask,
-2 workers on a free loopback port, a development secret key) behind the proxy on 127.0.0.1:8080,
-its static files served by the proxy (NGW2F_DEMO_LISTEN=ADDRESS listens elsewhere).`,
+when one exits, the other is stopped; if up itself is killed, both stop on their own. With no
+config: the part V notes app (examples/part-V-flask, 2 workers on a free loopback port, a
+development secret key) behind the proxy on 127.0.0.1:8080, its static files served by the proxy
+(NGW2F_DEMO_LISTEN=ADDRESS listens elsewhere).`,
   run: runUp,
 };
 

@@ -79,6 +79,52 @@ Deno.test("ngw2f up: one config runs the proxy and the app; HUP reloads both; TE
   }
 });
 
+/** Waits up to `ms` for process `pid` to be gone; whether it is. */
+async function gone(pid: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    try {
+      Deno.kill(pid, "SIGCONT");
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+Deno.test("ngw2f up: when up itself is killed (SIGKILL), the proxy and the app server stop on their own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-test-" });
+  const masters: number[] = [];
+  try {
+    const file = await stackConfig(dir);
+    await using cli = await startCli(["up", "-c", file]);
+    await cli.waitFor(PROXY_LISTEN);
+    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
+    const port = Number(PROXY_LISTEN.exec(cli.output())![1]);
+    assert.equal((await request(port, "/")).body, "app one\n");
+    for (const side of ["proxy", "app"]) {
+      const started = new RegExp(`\\[${side}\\]\\s.*Starting ngw2f master \\(pid (\\d+)\\)`);
+      masters.push(Number(started.exec(cli.output())![1]));
+    }
+    assert.equal(await cli.stop("SIGKILL"), 137);
+    for (const [i, pid] of masters.entries()) {
+      assert.ok(
+        await gone(pid, 15_000),
+        `the ${i ? "app" : "proxy"} master (pid ${pid}) still runs`,
+      );
+    }
+    await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port }));
+  } finally {
+    // Only if the test failed: end what it started.
+    for (const pid of masters) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* gone, as it should be */ }
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ngw2f up: when one side cannot start, the other is stopped and up exits non-zero", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-test-" });
   try {

@@ -78,6 +78,16 @@ interface Worker {
 /** Milliseconds a timed-out worker has to run its workerAbort hook before it is killed. */
 const ABORT_GRACE = 500;
 
+/** Whether process `pid` exists (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    Deno.kill(pid, 0 as unknown as Deno.Signal);
+    return true;
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotFound);
+  }
+}
+
 const SIGNALS: Deno.Signal[] = [
   "SIGHUP",
   "SIGTERM",
@@ -99,6 +109,11 @@ export class Arbiter {
   /** Set in a master started by a hot upgrade: the predecessor's pid, and whether to stop it. */
   #predecessor = Number(takeEnv("NGW2F_UPGRADE_FROM") ?? 0);
   #retirePredecessor = takeEnv("NGW2F_RETIRE_OLD") === "1";
+  /**
+   * Set when `ngw2f up` (supervise.ts) started this master: its pid. Kept in the environment,
+   * so a master started by a hot upgrade watches the same supervisor.
+   */
+  #supervisor = Number(Deno.env.get("NGW2F_SUPERVISOR") ?? 0);
   #target: number;
   #queue: Deno.Signal[] = [];
   #wake: (() => void) | undefined;
@@ -184,6 +199,15 @@ export class Arbiter {
       this.#murder();
       this.#manage();
       this.#finishReload();
+      if (this.#supervisor !== 0 && !isRunning(this.#supervisor)) {
+        // The supervisor was killed (SIGKILL, a crash): nothing would ever stop this master.
+        this.#o.log.warn(
+          `The supervisor (pid ${this.#supervisor}) is gone: stopping gracefully ` +
+            `(up to ${this.#o.gracefulTimeout}s)`,
+        );
+        this.#supervisor = 0;
+        return await this.#stopAll(0, this.#o.gracefulTimeout);
+      }
       await this.#sleep(250);
     }
   }

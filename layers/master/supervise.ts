@@ -2,7 +2,9 @@
  * Several masters run as one (what `ngw2f up` does with the proxy and the app server): each in
  * its own process, their output line by line with a tag saying which, signals passed to all
  * (HUP reloads both, TERM drains both, INT stops both, USR1 reopens logs), and when one exits
- * on its own the others are stopped too, so the stack never runs half.
+ * on its own the others are stopped too, so the stack never runs half. Each process gets
+ * `NGW2F_SUPERVISOR` (this process's pid): a master started with it stops gracefully once this
+ * process is gone, so killing the supervisor (SIGKILL) leaves nothing running.
  *
  * @module
  */
@@ -74,7 +76,8 @@ export async function supervise(
   const children = commands.map((command) => {
     const child = new Deno.Command(command.cmd, {
       args: command.args,
-      env: command.env,
+      // A master started with it stops when this process is gone (arbiter.ts).
+      env: { ...command.env, NGW2F_SUPERVISOR: String(Deno.pid) },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
