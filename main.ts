@@ -6,37 +6,18 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { resolve as resolvePath } from "node:path";
 import denoConfig from "./deno.json" with { type: "json" };
 import { AppLoadError, ConfigError, HaltError } from "./layers/gateway/errors.ts";
 import { createLogger, type Logger, parseLogLevel } from "./layers/gateway/logger.ts";
 import { loadApp } from "./layers/gateway/load.ts";
 import { resolveServeOptions, serve, type ServeOptions } from "./layers/gateway/server.ts";
 import { validate } from "./layers/gateway/validate.ts";
-import { formatAddr } from "./layers/gateway/bind.ts";
-import {
-  helpText as serveHelp,
-  printConfig,
-  resolveSettings,
-  UsageError as SettingsUsageError,
-} from "./layers/master/settings.ts";
-import { resolvePorts, serveApp } from "./layers/master/serve_app.ts";
-import { supervise } from "./layers/master/supervise.ts";
-import { selfCommand } from "./layers/master/worker_handle.ts";
-import { resolve as resolvePath } from "node:path";
-import { keepWorkerAlive, processChannel, runWorker } from "./layers/master/worker_entry.ts";
-import { debugMiddleware } from "./layers/toolkit/dev/debug_middleware.ts";
-import { startReloadingServer } from "./layers/toolkit/dev/dev_server.ts";
-import { isLoopbackBind } from "./layers/toolkit/dev/loopback.ts";
-import {
-  checkConfigFiles,
-  convertNginxFile,
-  dumpConfig,
-  loadProxyConfig,
-  type ProxyConfig,
-  runProxy,
-  signalMaster,
-} from "./layers/proxy/mod.ts";
+import { formatAddr, resolvePorts } from "./layers/gateway/bind.ts";
+import type { ProxyConfig } from "./layers/proxy/mod.ts";
 
+// Each command imports the layers it runs when it starts (below), not all of them here: a
+// process loads only what it uses (`ngw2f up` itself only supervises: ~40 MiB, not ~70).
 const VERSION = denoConfig.version;
 
 /** A command-line flag: its parseArgs shape and its line in `--help`. */
@@ -299,6 +280,8 @@ async function runUp(values: Record<string, unknown>): Promise<number> {
   if (found !== null && !exists(file)) {
     throw new ConfigError("file not found", { file, key: "config" });
   }
+  const { supervise } = await import("./layers/master/supervise.ts");
+  const { selfCommand } = await import("./layers/master/worker_handle.ts");
   const self = selfCommand();
   return await supervise([
     { name: "proxy", cmd: self.cmd, args: [...self.args, "proxy", "-c", file] },
@@ -426,6 +409,7 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
     const why = error.message.replace(/^Cannot use [^:]+: [^:]+: /, "");
     throw new ConfigError(why, { file: `--${flag}`, key: flag, cause: error });
   }
+  const { isLoopbackBind } = await import("./layers/toolkit/dev/loopback.ts");
   if (values.debug) {
     // The debug page shows source code and request details: never to the network.
     const open = binds.find((bind) => !isLoopbackBind(bind));
@@ -445,6 +429,7 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
   }
   let server: { addrs: readonly Deno.Addr[]; finished: Promise<void> };
   if (values.reload) {
+    const { startReloadingServer } = await import("./layers/toolkit/dev/dev_server.ts");
     try {
       const reloading = await startReloadingServer(positionals[0], {
         bind: binds,
@@ -473,7 +458,10 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
     if (values.debug) Deno.env.set("NGW2F_DEBUG", "1");
     let app = await loadApp(positionals[0]);
     if (values.validate) app = validate(app);
-    if (values.debug) app = debugMiddleware()(app);
+    if (values.debug) {
+      const { debugMiddleware } = await import("./layers/toolkit/dev/debug_middleware.ts");
+      app = debugMiddleware()(app);
+    }
     server = await serve(app, options);
   }
   let signals = 0;
@@ -503,6 +491,14 @@ async function runDev(values: Record<string, unknown>, positionals: string[]): P
 
 /** `ngw2f proxy`: nginx's command line over the proxy layer. */
 async function runProxyCommand(values: Record<string, unknown>): Promise<number> {
+  const {
+    checkConfigFiles,
+    convertNginxFile,
+    dumpConfig,
+    loadProxyConfig,
+    runProxy,
+    signalMaster,
+  } = await import("./layers/proxy/mod.ts");
   if (typeof values["from-nginx"] === "string") {
     const { toml, unconverted } = await convertNginxFile(values["from-nginx"]);
     print(toml.replace(/\n$/, ""));
@@ -619,6 +615,9 @@ export async function main(args: string[]): Promise<number> {
 
 /** `ngw2f serve`: settings from flags, env and the config file, then the master. */
 async function runServe(args: string[]): Promise<number> {
+  const { helpText: serveHelp, printConfig, resolveSettings, UsageError: SettingsUsageError } =
+    await import("./layers/master/settings.ts");
+  const { serveApp } = await import("./layers/master/serve_app.ts");
   try {
     if (args.includes("-h") || args.includes("--help")) {
       print(serveHelp());
@@ -655,6 +654,9 @@ async function runProcessWorker(): Promise<number> {
   const path = Deno.env.get("NGW2F_CONTROL");
   const serial = Number(Deno.env.get("NGW2F_WORKER_SERIAL"));
   if (!path || !serial) return usageError("__worker is started by `ngw2f serve`, not by hand");
+  const { keepWorkerAlive, processChannel, runWorker } = await import(
+    "./layers/master/worker_entry.ts"
+  );
   keepWorkerAlive();
   await runWorker(await processChannel(path, serial));
   return 0;

@@ -71,3 +71,29 @@ export function formatAddr(addr: Deno.Addr | BindAddress): string {
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   return `${host}:${addr.port}`;
 }
+
+/**
+ * Turns each `HOST:0` bind into `HOST:PORT` with a port free right now, so that every worker
+ * (each binding with SO_REUSEPORT) and the proxy in front agree on one port. Others are kept.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolvePorts } from "./bind.ts";
+ *
+ * const [tcp, unix] = resolvePorts(["127.0.0.1:0", "unix:/tmp/app.sock"]);
+ * assert.match(tcp, /^127\.0\.0\.1:[1-9]\d*$/);
+ * assert.equal(unix, "unix:/tmp/app.sock");
+ * ```
+ */
+export function resolvePorts(binds: string[]): string[] {
+  return binds.map((bind) => {
+    const addr = parseBind(bind);
+    if (addr.transport !== "tcp" || addr.port !== 0) return bind;
+    const probe = Deno.listen({ hostname: addr.hostname, port: 0 });
+    const { port } = probe.addr;
+    probe.close();
+    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    return `${host}:${port}`;
+  });
+}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError, loadApp, parseAppSpec, parseBind } from "../gateway/mod.ts";
+import { ConfigError, loadApp, parseAppSpec, resolvePorts } from "../gateway/mod.ts";
 import type { AppProgramConfig } from "./app_program.ts";
 import { Arbiter } from "./arbiter.ts";
 import { loadHooks } from "./hooks.ts";
@@ -13,19 +13,6 @@ import { type MasterSettings, SETTINGS } from "./settings.ts";
 
 /** The app worker program's module URL. */
 export const APP_PROGRAM: string = new URL("./app_program.ts", import.meta.url).href;
-
-/** Turns port 0 into a free port, so that every worker binds the same one. */
-export function resolvePorts(binds: string[]): string[] {
-  return binds.map((bind) => {
-    const addr = parseBind(bind);
-    if (addr.transport !== "tcp" || addr.port !== 0) return bind;
-    const probe = Deno.listen({ hostname: addr.hostname, port: 0 });
-    const { port } = probe.addr;
-    probe.close();
-    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-    return `${host}:${port}`;
-  });
-}
 
 function defaultOf(name: keyof MasterSettings): unknown {
   return SETTINGS.find((setting) => setting.name === name)?.default;
