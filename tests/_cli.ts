@@ -278,7 +278,12 @@ export async function stopPid(pid: number): Promise<boolean> {
   try {
     Deno.kill(pid, "SIGTERM");
   } catch { /* already gone */ }
-  for (let i = 0; i < 100; i++) {
+  return await waitGone(pid, 10_000);
+}
+
+/** Waits up to `ms` for process `pid` to be gone (it exited on its own); whether it is. */
+export async function waitGone(pid: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     try {
       Deno.kill(pid, "SIGCONT");
     } catch {

@@ -2,7 +2,7 @@
 // passes signals to both and never runs half.
 
 import assert from "node:assert/strict";
-import { cliCommand, rawExchange, startCli } from "./_cli.ts";
+import { cliCommand, rawExchange, type RunningCli, startCli, waitGone } from "./_cli.ts";
 import { request } from "./_proxy.ts";
 
 const PROXY_LISTEN = /\[proxy\].*Listening at: http:\/\/127\.0\.0\.1:(\d+)/;
@@ -48,14 +48,19 @@ proxy_pass = "http://unix:${dir}/app.sock"
   return file;
 }
 
+/** Waits until both sides of `ngw2f up -c stackConfig()` listen; the proxy's port. */
+async function stackPort(cli: RunningCli): Promise<number> {
+  await cli.waitFor(PROXY_LISTEN);
+  await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
+  return Number(PROXY_LISTEN.exec(cli.output())![1]);
+}
+
 Deno.test("ngw2f up: one config runs the proxy and the app; HUP reloads both; TERM stops both", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-test-" });
   try {
     const file = await stackConfig(dir);
     await using cli = await startCli(["up", "-c", file]);
-    await cli.waitFor(PROXY_LISTEN);
-    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
-    const port = Number(PROXY_LISTEN.exec(cli.output())![1]);
+    const port = await stackPort(cli);
     const { text } = await rawExchange(port, "GET / HTTP/1.0\r\n\r\n");
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(text, /\r\n\r\napp one\n$/);
@@ -79,28 +84,13 @@ Deno.test("ngw2f up: one config runs the proxy and the app; HUP reloads both; TE
   }
 });
 
-/** Waits up to `ms` for process `pid` to be gone; whether it is. */
-async function gone(pid: number, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    try {
-      Deno.kill(pid, "SIGCONT");
-    } catch {
-      return true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
-
 Deno.test("ngw2f up: when up itself is killed (SIGKILL), the proxy and the app server stop on their own", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-test-" });
   const masters: number[] = [];
   try {
     const file = await stackConfig(dir);
     await using cli = await startCli(["up", "-c", file]);
-    await cli.waitFor(PROXY_LISTEN);
-    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
-    const port = Number(PROXY_LISTEN.exec(cli.output())![1]);
+    const port = await stackPort(cli);
     assert.equal((await request(port, "/")).body, "app one\n");
     for (const side of ["proxy", "app"]) {
       const started = new RegExp(`\\[${side}\\]\\s.*Starting ngw2f master \\(pid (\\d+)\\)`);
@@ -109,7 +99,7 @@ Deno.test("ngw2f up: when up itself is killed (SIGKILL), the proxy and the app s
     assert.equal(await cli.stop("SIGKILL"), 137);
     for (const [i, pid] of masters.entries()) {
       assert.ok(
-        await gone(pid, 15_000),
+        await waitGone(pid, 15_000),
         `the ${i ? "app" : "proxy"} master (pid ${pid}) still runs`,
       );
     }
@@ -178,9 +168,7 @@ Deno.test("ngw2f up: HUP gives the new app workers a changed [app] env (as gunic
   try {
     const file = await stackConfig(dir);
     await using cli = await startCli(["up", "-c", file]);
-    await cli.waitFor(PROXY_LISTEN);
-    await cli.waitFor(/\[app\]\s.*Listening at: unix:/);
-    const port = Number(PROXY_LISTEN.exec(cli.output())![1]);
+    const port = await stackPort(cli);
     assert.equal((await request(port, "/")).body, "app one\n");
     await Deno.writeTextFile(
       file,
