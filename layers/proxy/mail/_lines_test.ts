@@ -1,24 +1,8 @@
 // The SMTP line reader: line ends, the length limit, bad bytes, timeouts, and what is left.
 
 import assert from "node:assert/strict";
-import type { TunnelEnd } from "../upstream/mod.ts";
 import { LineReader } from "./_lines.ts";
-
-/** A source that gives `chunks` one read each, then the end. */
-function scripted(...chunks: (string | Uint8Array)[]): TunnelEnd {
-  const queue = chunks.map((c) => typeof c === "string" ? new TextEncoder().encode(c) : c);
-  return {
-    read(p) {
-      const chunk = queue.shift();
-      if (!chunk) return Promise.resolve(null);
-      p.set(chunk);
-      return Promise.resolve(chunk.length);
-    },
-    write: (p) => Promise.resolve(p.length),
-    closeWrite: () => Promise.resolve(),
-    close() {},
-  };
-}
+import { scripted } from "./_test_util.ts";
 
 Deno.test("LineReader.next() returns CRLF and LF lines split across reads, then the end", async () => {
   const lines = new LineReader(scripted("NO", "OP\r", "\nHELO a\nQU", "IT\r\n", "tail"), {

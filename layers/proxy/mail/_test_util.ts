@@ -1,7 +1,7 @@
 // Helpers for the SMTP session tests: a config, a session served by a TcpService on port 0
 // with fake auth_http and backend (the stream tests' echo backend), an SMTP test client that
-// reads whole replies; the HTTP core tests' certificates. Every wait is bounded. Private to the
-// mail module's tests.
+// reads whole replies, a scripted tunnel end; the HTTP core tests' certificates. Every wait is
+// bounded. Private to the mail module's tests.
 
 import type { Logger } from "../../gateway/mod.ts";
 import type { MailServerConfig } from "../config/mod.ts";
@@ -211,4 +211,20 @@ export class SmtpTestClient {
 /** base64 of a string's UTF-8 bytes. */
 export function b64(text: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+}
+
+/** A tunnel end that gives `chunks` one read each, then the end; writes are dropped. */
+export function scripted(...chunks: (string | Uint8Array)[]): TunnelEnd {
+  const queue = chunks.map((c) => typeof c === "string" ? new TextEncoder().encode(c) : c);
+  return {
+    read(p) {
+      const chunk = queue.shift();
+      if (!chunk) return Promise.resolve(null);
+      p.set(chunk);
+      return Promise.resolve(chunk.length);
+    },
+    write: (p) => Promise.resolve(p.length),
+    closeWrite: () => Promise.resolve(),
+    close() {},
+  };
 }

@@ -3,30 +3,13 @@
 // QUIT) in memory, with an auth_http answer and a backend that cost nothing:
 // `deno bench layers/proxy/mail/smtp_session_bench.ts`.
 
-import type { TunnelEnd } from "../upstream/mod.ts";
 import type { AuthAnswer } from "./auth_http.ts";
 import type { BackendSession } from "./smtp_backend.ts";
-import { mailServer, memoryLog } from "./_test_util.ts";
+import { mailServer, memoryLog, scripted } from "./_test_util.ts";
 import { LineReader } from "./_lines.ts";
 import { serveSmtp, type SmtpDeps } from "./smtp_session.ts";
 
 const encoder = new TextEncoder();
-
-/** An end that gives `chunks` one read at a time, then the end; writes are dropped. */
-function scripted(chunks: Uint8Array[]): TunnelEnd {
-  let next = 0;
-  return {
-    read(p) {
-      const chunk = chunks[next++];
-      if (!chunk) return Promise.resolve(null);
-      p.set(chunk);
-      return Promise.resolve(chunk.length);
-    },
-    write: (p) => Promise.resolve(p.length),
-    closeWrite: () => Promise.resolve(),
-    close() {},
-  };
-}
 
 const PIPELINED = [
   encoder.encode(
@@ -35,7 +18,7 @@ const PIPELINED = [
   ),
 ];
 Deno.bench("LineReader.next() 6 pipelined commands in one read", async () => {
-  const lines = new LineReader(scripted(PIPELINED), { maxLine: 4096 });
+  const lines = new LineReader(scripted(...PIPELINED), { maxLine: 4096 });
   for (let i = 0; i < 6; i++) await lines.next(1_000);
 });
 
@@ -56,7 +39,7 @@ const deps: SmtpDeps = {
   connect: () =>
     Promise.resolve(
       {
-        conn: scripted([]) as unknown as Deno.Conn,
+        conn: scripted() as unknown as Deno.Conn,
         early: new Uint8Array(0),
         reply: "235 2.0.0 OK\r\n",
       } satisfies BackendSession,
@@ -70,7 +53,7 @@ const info = {
   tls: false,
 };
 Deno.bench("serveSmtp() EHLO, AUTH PLAIN, relay of a small message, in memory", async () => {
-  await serveSmtp({ conn: scripted(DIALOGUE), info, adopt() {} }, {
+  await serveSmtp({ conn: scripted(...DIALOGUE), info, adopt() {} }, {
     server,
     tls: null,
     deps,
