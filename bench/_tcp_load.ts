@@ -60,21 +60,20 @@ async function connect(): Promise<Deno.TcpConn> {
   return conn;
 }
 
-/** connect → write `size` bytes → read them back → close, until `deadline`. */
-async function rateLoop(deadline: number, payload: Uint8Array): Promise<void> {
-  const buf = new Uint8Array(64 * 1024);
+/**
+ * New connections one after another until `deadline`, each running `session` and then closed;
+ * each success is timed from its connect, each failure counted (and the connection closed).
+ */
+async function connectionLoop(
+  deadline: number,
+  session: (conn: Deno.Conn) => Promise<void>,
+): Promise<void> {
   while (performance.now() < deadline) {
     const start = performance.now();
     let conn: Deno.Conn | null = null;
     try {
       conn = await connect();
-      await writeAll(conn, payload);
-      let got = 0;
-      while (got < payload.length) {
-        const n = await conn.read(buf);
-        if (n === null) throw new Error(`Echo ended after ${got} of ${payload.length} bytes`);
-        got += n;
-      }
+      await session(conn);
       conn.close();
       conn = null;
       record(start);
@@ -85,6 +84,20 @@ async function rateLoop(deadline: number, payload: Uint8Array): Promise<void> {
       await fail(error);
     }
   }
+}
+
+/** connect → write `size` bytes → read them back → close, until `deadline`. */
+function rateLoop(deadline: number, payload: Uint8Array): Promise<void> {
+  const buf = new Uint8Array(64 * 1024);
+  return connectionLoop(deadline, async (conn) => {
+    await writeAll(conn, payload);
+    let got = 0;
+    while (got < payload.length) {
+      const n = await conn.read(buf);
+      if (n === null) throw new Error(`Echo ended after ${got} of ${payload.length} bytes`);
+      got += n;
+    }
+  });
 }
 
 /**
@@ -179,28 +192,15 @@ const STEPS: [Uint8Array | null, number][] = [
 ];
 
 /** Whole SMTP sessions, one command at a time, until `deadline`. */
-async function smtpLoop(deadline: number): Promise<void> {
-  while (performance.now() < deadline) {
-    const start = performance.now();
-    let conn: Deno.Conn | null = null;
-    try {
-      conn = await connect();
-      const replies = new Replies(conn);
-      for (const [command, expected] of STEPS) {
-        if (command) await writeAll(conn, command);
-        const code = await replies.code();
-        if (code !== expected) throw new Error(`Expected ${expected}, got ${code}`);
-      }
-      conn.close();
-      conn = null;
-      record(start);
-    } catch (error) {
-      try {
-        conn?.close();
-      } catch { /* closed */ }
-      await fail(error);
+function smtpLoop(deadline: number): Promise<void> {
+  return connectionLoop(deadline, async (conn) => {
+    const replies = new Replies(conn);
+    for (const [command, expected] of STEPS) {
+      if (command) await writeAll(conn, command);
+      const code = await replies.code();
+      if (code !== expected) throw new Error(`Expected ${expected}, got ${code}`);
     }
-  }
+  });
 }
 
 const began = performance.now();
