@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type LogLevel, parseBind } from "../gateway/mod.ts";
+import { type LogLevel, resolvePorts } from "../gateway/mod.ts";
 import { Arbiter, loadHooks, openLog } from "../master/mod.ts";
 import type { ErrorLogLevel, ProxyConfig } from "./config/types.ts";
 import { listenAddresses, type ProxyProgramConfig } from "./program.ts";
@@ -69,12 +69,8 @@ export function pinPorts(config: ProxyConfig, ports: Map<string, string>): Proxy
       listen.address = pinned;
       continue;
     }
-    const bind = parseBind(listen.address);
-    if (bind.transport !== "tcp" || bind.port !== 0) continue;
-    const probe = Deno.listen({ hostname: bind.hostname, port: 0 });
-    const host = bind.hostname.includes(":") ? `[${bind.hostname}]` : bind.hostname;
-    const resolved = `${host}:${probe.addr.port}`;
-    probe.close();
+    const [resolved] = resolvePorts([listen.address]);
+    if (resolved === listen.address) continue;
     ports.set(key, resolved);
     listen.address = resolved;
   }
