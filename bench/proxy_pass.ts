@@ -1,8 +1,9 @@
 // deno-lint-ignore-file no-console
 // The reverse proxy's load benchmark: `ngw2f proxy` → a Deno hello upstream, side by side
-// with nginx (same worker count, upstream keepalive 64) → the same upstream, the obvious Deno
-// proxy (Deno.serve + fetch()), and a direct hit on the upstream. The upstream runs once for
-// all cases; µs CPU/req counts the proxy's processes only (the direct case: the upstream's).
+// with nginx (same worker count, upstream keepalive 64) → the same upstream, a featureless Deno
+// relay (the floor: Deno's socket I/O alone), a lean proxy hot path (what ours could cost), the
+// obvious Deno proxy (Deno.serve + fetch()), and a direct hit on the upstream. The upstream runs
+// once for all cases; µs CPU/req counts the proxy's processes only (the direct case: the upstream's).
 //
 //   deno run -A bench/proxy_pass.ts [--seconds 5] [--rounds 3] [--connections 64] [--only TEXT]
 //
@@ -90,6 +91,28 @@ for (const workers of [1, 2]) {
   if (has("nginx")) {
     cases.push({ group, name: anchorOf(workers), cmd: "nginx", args: nginx(workers) });
   }
+  const s = workers > 1 ? "s" : "";
+  for (
+    const [name, file] of [
+      [`lean Deno proxy hot path, ${workers} worker${s}`, "deno_lean_proxy.ts"],
+      [`featureless Deno relay (the floor), ${workers} worker${s}`, "deno_relay.ts"],
+    ]
+  ) {
+    cases.push({
+      group,
+      name,
+      cmd: deno,
+      args: (port) => [
+        "run",
+        "-A",
+        "--unstable-net",
+        `${anchors}/${file}`,
+        String(port),
+        String(upstreamPort),
+        String(workers),
+      ],
+    });
+  }
   if (workers === 1) {
     cases.push({
       group,
@@ -149,7 +172,11 @@ proxy case; µs CPU/req is the proxy's utime+stime ÷ requests (the upstream's o
 counted; in the direct case it is the upstream's). nginx: bench/anchors/nginx_proxy.conf
 (keepalive 64, HTTP/1.1); \`ngw2f proxy\`: an upstream group with keepalive 64 and
 \`proxy_set_header Host $host\`, its defaults otherwise (X-Forwarded-* and Forwarded added);
-\`Deno.serve + fetch()\`: bench/anchors/deno_fetch_proxy.ts. Load average ${loadBefore} before,
+\`Deno.serve + fetch()\`: bench/anchors/deno_fetch_proxy.ts; the featureless relay:
+bench/anchors/deno_relay.ts (bytes relayed as they come, one upstream connection per client, no
+parsing: what Deno's socket I/O alone costs, the floor for a proxy in Deno); the lean hot path:
+bench/anchors/deno_lean_proxy.ts (a GET's per-request work done lean: heads parsed and rewritten,
+a keep-alive pool, one write each way; no bodies, timeouts, retries or logging). Load average ${loadBefore} before,
 ${loadAfter} after.
 
 ${tables.join("\n\n")}
