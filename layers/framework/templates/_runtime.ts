@@ -8,7 +8,8 @@
  *   runs its regex escape over it. Here a number is only converted (no digit needs escaping);
  *   strings and everything else go through Nunjucks' own escape.
  * - **Frames** (`frame.set("loop.index", i)`, eight calls per loop iteration): Nunjucks splits
- *   the dotted name on every call; here a name's parts are split once and kept.
+ *   the dotted name on every call; here a loop's seven `loop.*` bindings are named stores into
+ *   the frame's `loop` object, and any other dotted name's parts are split once and kept.
  *
  * @module
  */
@@ -65,11 +66,51 @@ function partsOf(name: string): readonly string[] {
   return parts;
 }
 
-/** Nunjucks' frame with `set` splitting a dotted name once, not on every call. */
+/** The `loop` object of a for loop, as Nunjucks' sets leave it (every binding, in this order). */
+interface LoopBindings {
+  index: unknown;
+  index0: unknown;
+  revindex: unknown;
+  revindex0: unknown;
+  first: unknown;
+  last: unknown;
+  length: unknown;
+}
+
+/** Nunjucks' frame with a faster `set`: loop bindings as named stores, dotted names split once. */
 class Frame extends base.Frame {
   override set(name: string, value: unknown, resolveUp?: boolean): void {
     // Writing up the scope chain is rare: Nunjucks' own code, unchanged.
     if (resolveUp) return super.set(name, value, true);
+    // A for loop's seven bindings (`frame.set("loop.index", …)` each iteration): named stores
+    // into a `loop` object made in their order, not a lookup by a dotted name's last part.
+    const loop = this.variables.loop;
+    if (loop !== null && typeof loop === "object") {
+      const bindings = loop as LoopBindings;
+      switch (name) {
+        case "loop.index":
+          bindings.index = value;
+          return;
+        case "loop.index0":
+          bindings.index0 = value;
+          return;
+        case "loop.revindex":
+          bindings.revindex = value;
+          return;
+        case "loop.revindex0":
+          bindings.revindex0 = value;
+          return;
+        case "loop.first":
+          bindings.first = value;
+          return;
+        case "loop.last":
+          bindings.last = value;
+          return;
+        case "loop.length":
+          bindings.length = value;
+          return;
+      }
+    }
     if (!name.includes(".")) {
       this.variables[name] = value;
       return;

@@ -90,6 +90,11 @@ const FILES: Record<string, string> = {
 {% macro wrap(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}`,
   "part.html": "{% for k, v in pairs %}{{ k }}={{ v }};{% endfor %}{{ loop }}",
   "plain.txt": "{% for item in items %}{{ item.name }} {{ loop.index }}\n{% endfor %}",
+  // A template that replaces `loop` itself, and one loop's bindings kept past an inner loop.
+  "shadow.txt": `{% for x in [1, 2, 3] %}{% if loop.index == 2 %}{% set loop = { "index": 9,
+"mine": "m" } %}{% endif %}{{ loop.index }}{{ loop.mine }}{{ loop.last }};{% endfor %}
+{% for y in [1, 2] %}{% set outer = loop %}{% for z in [1, 2] %}{{ outer.index }}/{{ loop.index }}
+{{ outer.revindex }}{% endfor %}{% endfor %}{% set loop = "text" %}{{ loop }}`,
 };
 
 const VARS = {
@@ -132,6 +137,10 @@ Deno.test("Templates renders loops, sets, macros, includes and inheritance exact
       await templates.render("plain.txt", VARS),
       await stockRender(folder, "plain.txt", false),
     );
+    const shadow = await templates.render("shadow.txt", VARS);
+    assert.equal(shadow, await stockRender(folder, "shadow.txt", false));
+    // The user's object took the later bindings, as in Nunjucks.
+    assert.match(shadow, /^1false;9m;3mtrue;/);
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
