@@ -5,8 +5,6 @@
 // By default the CLI runs as `deno run -A main.ts`; set NGW2F_BIN to a compiled `ngw2f` binary
 // to run the same tests against it.
 
-import { until } from "./_tcp.ts";
-
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const decoder = new TextDecoder();
 
@@ -27,16 +25,25 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-function spawnCli(args: string[], options: CliOptions): Deno.ChildProcess {
-  const { cmd, args: base } = cliCommand();
+/** Spawns `cmd args` with piped output, NO_COLOR set, from the repository root by default. */
+function spawn(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> },
+): Deno.ChildProcess {
   return new Deno.Command(cmd, {
-    args: [...base, ...args],
+    args,
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
   }).spawn();
+}
+
+function spawnCli(args: string[], options: CliOptions): Deno.ChildProcess {
+  const { cmd, args: base } = cliCommand();
+  return spawn(cmd, [...base, ...args], options);
 }
 
 /** Whether a program is on the PATH (for tests that need one from Debian). */
@@ -73,18 +80,11 @@ export async function runCli(
 }
 
 /** A CLI server started by a test. */
-export interface RunningCli extends AsyncDisposable {
-  readonly child: Deno.ChildProcess;
+export interface RunningCli extends WatchedProcess {
   /** The address printed in the "Listening at:" line. */
   readonly listen: string;
   /** The TCP port, when listening on TCP. */
   readonly port: number;
-  /** Everything written to stderr and stdout so far. */
-  output(): string;
-  /** Waits until the output contains `text` (or the timeout passes). */
-  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  /** Sends a signal and waits for the exit code. */
-  stop(signal?: Deno.Signal): Promise<number>;
 }
 
 /**
@@ -95,85 +95,17 @@ export async function startCli(
   args: string[],
   options: CliOptions = {},
 ): Promise<RunningCli> {
-  const child = spawnCli(args, options);
-  let text = "";
-  const waiters = new Set<() => void>();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      for (const wake of waiters) wake();
-    }
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    for (const wake of waiters) wake();
-    return s;
-  });
-
-  const waitFor = (pattern: string | RegExp, timeoutMs = options.timeoutMs ?? 20_000) =>
-    new Promise<void>((resolve, reject) => {
-      const matches = () =>
-        typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`Timed out waiting for ${pattern} in CLI output:\n${text}`));
-      }, timeoutMs);
-      const check = () => {
-        if (matches()) {
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        } else if (exited) {
-          clearTimeout(timer);
-          waiters.delete(check);
-          reject(new Error(`The CLI exited before printing ${pattern}:\n${text}`));
-        }
-      };
-      waiters.add(check);
-      check();
-    });
-
-  const stop = async (signal: Deno.Signal = "SIGTERM") => {
-    if (!exited) {
-      try {
-        child.kill(signal);
-      } catch { /* already gone */ }
-    }
-    const killer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, 15_000);
-    const { code } = await status;
-    clearTimeout(killer);
-    // A process the CLI started (a hot upgrade's new master) may hold the pipes open.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([pumps, new Promise((resolve) => timer = setTimeout(resolve, 500))]);
-    clearTimeout(timer);
-    return code;
-  };
-
+  const { cmd, args: base } = cliCommand();
+  const cli = spawnWatched(cmd, [...base, ...args], options);
   try {
-    await waitFor(/Listening at: \S+/);
+    await cli.waitFor(/Listening at: \S+/);
   } catch (error) {
-    await stop("SIGKILL");
+    await cli.stop("SIGKILL");
     throw error;
   }
-  const listen = /Listening at: (\S+)/.exec(text)![1];
+  const listen = /Listening at: (\S+)/.exec(cli.output())![1];
   const port = Number(/:(\d+)\/?$/.exec(listen)?.[1] ?? 0);
-  return {
-    child,
-    listen,
-    port,
-    output: () => text,
-    waitFor,
-    stop,
-    async [Symbol.asyncDispose]() {
-      await stop("SIGKILL");
-    },
-  };
+  return { ...cli, listen, port };
 }
 
 /** Options for {@linkcode rawExchange}. */
@@ -305,62 +237,78 @@ export interface WatchedProcess extends AsyncDisposable {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-/** Spawns `cmd args` with piped output (the test owns it: `await using` stops it). */
+/**
+ * Spawns `cmd args` with piped output (the test owns it: `await using` stops it); `timeoutMs` is
+ * how long `waitFor` waits by default (20 s).
+ */
 export function spawnWatched(
   cmd: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): WatchedProcess {
-  const child = new Deno.Command(cmd, {
-    args,
-    cwd: options.cwd ?? root,
-    env: { NO_COLOR: "1", ...options.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawn(cmd, args, options);
   let text = "";
   let exited = false;
+  const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const streamDecoder = new TextDecoder();
-    for await (const chunk of stream) text += streamDecoder.decode(chunk, { stream: true });
+    for await (const chunk of stream) {
+      text += streamDecoder.decode(chunk, { stream: true });
+      for (const wake of waiters) wake();
+    }
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const status = child.status.then((s) => {
     exited = true;
+    for (const wake of waiters) wake();
     return s;
   });
+
+  const waitFor = (pattern: string | RegExp, ms = options.timeoutMs ?? 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const matches = () =>
+        typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+      const fail = (why: string) =>
+        reject(new Error(`${why} before printing ${pattern}: ${cmd} ${args.join(" ")}\n${text}`));
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        fail("Timed out");
+      }, ms);
+      const check = () => {
+        if (!matches() && !exited) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (matches()) resolve();
+        else fail("Exited");
+      };
+      waiters.add(check);
+      check();
+    });
+
   const stop = async (signal: Deno.Signal = "SIGTERM") => {
     if (!exited) {
       try {
         child.kill(signal);
-      } catch { /* gone */ }
+      } catch { /* already gone */ }
     }
     const killer = setTimeout(() => {
       try {
         child.kill("SIGKILL");
-      } catch { /* gone */ }
+      } catch { /* already gone */ }
     }, 15_000);
     const { code } = await status;
     clearTimeout(killer);
-    await pumps;
+    // A process it started (a hot upgrade's new master) may hold the pipes open.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([pumps, new Promise((resolve) => timer = setTimeout(resolve, 500))]);
+    clearTimeout(timer);
     return code;
   };
+
   return {
     child,
     output: () => text,
-    async waitFor(pattern, ms = 20_000) {
-      const matches = () =>
-        typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
-      await until(() => matches() || exited, ms, `${pattern}`).catch(() => {});
-      if (!matches()) {
-        throw new Error(
-          `${exited ? "Exited" : "Timed out"} before printing ${pattern}: ${cmd} ${
-            args.join(" ")
-          }\n${text}`,
-        );
-      }
-    },
+    waitFor,
     stop,
     async [Symbol.asyncDispose]() {
       await stop("SIGKILL");
