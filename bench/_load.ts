@@ -240,19 +240,24 @@ export async function measure(
       `${bench.name}: ${(error as Error).message}\n${await Promise.race([stderr, ""])}`,
     );
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 5_000);
-    await child.status;
-    clearTimeout(timer);
+    await stopChild(child);
     await stderr;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Stops a process the bench started, by its pid: SIGTERM, then SIGKILL after 5 s. */
+export async function stopChild(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 5_000);
+  await child.status;
+  clearTimeout(timer);
 }
 
 /** Formats results as a markdown table with ratios against `baseline`. */

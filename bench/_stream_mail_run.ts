@@ -2,6 +2,8 @@
 // drive one group with bench/_tcp_load.ts client processes (merging their latency histograms),
 // and write the results markdown.
 
+import { stopChild } from "./_load.ts";
+
 const deno = Deno.execPath();
 const loadClient = new URL("./_tcp_load.ts", import.meta.url).pathname;
 /** Client processes for the rate and SMTP groups; the bulk group uses one. */
@@ -48,16 +50,7 @@ export function spawn(label: string, cmd: string, args: string[], cwd?: string):
 
 /** Stops `started` by its pid: SIGTERM, then SIGKILL after 5 s. */
 export async function stop(started: Started): Promise<void> {
-  try {
-    started.child.kill("SIGTERM");
-  } catch { /* already gone */ }
-  const timer = setTimeout(() => {
-    try {
-      started.child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, 5_000);
-  await started.child.status;
-  clearTimeout(timer);
+  await stopChild(started.child);
 }
 
 /** Waits until every port accepts a connection; throws when one of `processes` exits first. */

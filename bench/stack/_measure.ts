@@ -3,7 +3,7 @@
 // over the process trees of every process the case started. Everything else (wrk, the result
 // shape, the tables) is bench/_load.ts's.
 
-import { type BenchResult, freePort, median, warmAndMeasure } from "../_load.ts";
+import { type BenchResult, freePort, median, stopChild, warmAndMeasure } from "../_load.ts";
 
 /** One process of a stack. */
 export interface ProcessSpec {
@@ -103,16 +103,7 @@ export async function measureStack(
   } finally {
     // The proxy first, then the app server, each by its pid; SIGKILL after 5 s.
     for (const s of [...started].reverse()) {
-      try {
-        s.child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      const timer = setTimeout(() => {
-        try {
-          s.child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 5_000);
-      await s.child.status;
-      clearTimeout(timer);
+      await stopChild(s.child);
       await s.stderr;
     }
     await Deno.remove(dir, { recursive: true }).catch(() => {});
