@@ -165,6 +165,57 @@ client_max_body_size = "10m"
   assert.ok(ports.size <= 2, `${ports.size} upstream connections for ${up.seen.length} requests`);
 });
 
+Deno.test("proxy_pass: concurrent replies, whole or streamed, each get their own bytes; gzip leaves them as sent", async () => {
+  // SIZE bytes from SEED: a reply that shows any byte from another reply or connection.
+  const pattern = (size: number, seed: number) => {
+    const out = new Uint8Array(size);
+    for (let i = 0; i < size; i++) out[i] = 97 + ((i * 7 + seed) % 26);
+    return out;
+  };
+  await using up = upstream("g", (req) => {
+    const [, size, seed] = new URL(req.url).pathname.split("/");
+    return new Response(pattern(Number(size), Number(seed)), {
+      headers: { "content-type": "text/html" },
+    });
+  });
+  await using proxy = await startProxy(config(server(`
+gzip = true
+[[server.location]]
+match = "/"
+proxy_pass = "http://127.0.0.1:${up.port}"
+add_header = ["X-Via ngw2f"]
+`)));
+  // Small replies come whole with their head, large ones are streamed; 12 keep-alive clients.
+  const sizes = [1, 20, 700, 3_000, 9_000, 70_000, 300_000];
+  const failures: string[] = [];
+  const client = Deno.createHttpClient({});
+  try {
+    await Promise.all(Array.from({ length: 12 }, async (_, c) => {
+      for (let i = 0; i < 14; i++) {
+        const size = sizes[(c + i) % sizes.length];
+        const seed = c * 100 + i;
+        const response = await fetch(`http://127.0.0.1:${proxy.port}/${size}/${seed}`, {
+          client,
+          headers: { "accept-encoding": "gzip, br" },
+        });
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        const expected = pattern(size, seed);
+        const same = bytes.length === size && bytes.every((b, k) => b === expected[k]);
+        if (response.status !== 200 || !same) failures.push(`${size}/${seed}: ${response.status}`);
+        if (response.headers.get("content-encoding") !== null) failures.push(`${size}: encoded`);
+        if (response.headers.get("x-via") !== "ngw2f") failures.push(`${size}: no X-Via`);
+      }
+    }));
+  } finally {
+    client.close();
+  }
+  assert.deepEqual(failures, []);
+  assert.equal(up.seen.length, 12 * 14);
+  // Kept alive to the upstream: far fewer connections than requests.
+  const ports = new Set(up.seen.map((s) => s.peerPort));
+  assert.ok(ports.size <= 24, `${ports.size} upstream connections for ${up.seen.length} requests`);
+});
+
 Deno.test("proxy_pass: smooth weighted round robin 5:1:1 over 70 requests", async () => {
   await using a = upstream("a");
   await using b = upstream("b");

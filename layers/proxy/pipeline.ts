@@ -31,7 +31,12 @@ import {
   stubStatusReply,
 } from "./status/mod.ts";
 import { type Completed, type Exchange, headerOf, type Reply } from "./types.ts";
-import { HealthChecker, ReverseProxy, type UpstreamState } from "./upstream/mod.ts";
+import {
+  HealthChecker,
+  type PassRequest,
+  ReverseProxy,
+  type UpstreamState,
+} from "./upstream/mod.ts";
 import { type LimitBuffers, Limits } from "./_limits.ts";
 
 /** The counters the status endpoints show, summed over this worker's listeners. */
@@ -118,8 +123,10 @@ interface RequestState {
   inErrorPage: boolean;
   /** The URI before any rewrite (proxy_pass sends a changed URI as it is now). */
   firstUri: string;
-  /** Gives back this request's limit_conn places (once it is over). */
+  /** Gives back this request's limit_conn places and lent upstream bytes (once it is over). */
   release: (() => void) | null;
+  /** The reply came from proxy_pass (not compressed: a streamed one cannot be, as before). */
+  proxied: boolean;
 }
 
 type Tracked = Exchange & { [STATE]?: RequestState };
@@ -409,14 +416,27 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     const prefix = modifier === "" || modifier === "^~" || modifier === "="
       ? location!.pattern
       : null;
-    return proxy.pass({
+    const req: PassRequest = {
       ex: walk.ex,
       settings: state.settings,
       uri: walk.uri,
       uriChanged: walk.uri !== state.firstUri,
       prefix,
       expand: (text) => expand(text, walk),
-    }).then((reply) => typeof reply === "number" ? errorReply(state, reply) : reply);
+    };
+    return proxy.pass(req).then((reply) => {
+      if (typeof reply === "number") return errorReply(state, reply);
+      state.proxied = true;
+      const done = req.done;
+      if (done !== undefined) {
+        const before = state.release;
+        state.release = before === null ? done : () => {
+          before();
+          done();
+        };
+      }
+      return reply;
+    });
   }
 
   function serveStatic(state: RequestState, uri: string, path: string): Reply | Promise<Reply> {
@@ -486,7 +506,9 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
     if (settings.addHeaders.length || settings.expires.kind !== "off") {
       applyHeaders(reply, settings, (text) => expand(text, state.walk));
     }
-    if (settings.gzip) reply = compressReply(ex.head, reply, settings, { cache: compressed });
+    if (settings.gzip && !state.proxied) {
+      reply = compressReply(ex.head, reply, settings, { cache: compressed });
+    }
     if (settings.serverTokens !== (listenTokens.get(ex.listen) ?? true)) {
       reply.server = serverSignature(settings.serverTokens);
     }
@@ -504,6 +526,7 @@ export function createPipeline(config: ProxyConfig, options: PipelineOptions): P
         inErrorPage: false,
         firstUri: "",
         release: null,
+        proxied: false,
       };
       ex[STATE] = state;
       let reply: Reply | Promise<Reply>;

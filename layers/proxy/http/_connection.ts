@@ -181,12 +181,15 @@ export class Connection {
       let answer: Reply | Promise<Reply>;
       try {
         answer = options.handler(exchange);
+        // A promised reply to a bodiless request is awaited here, so that one of bytes (a
+        // proxied response that came whole) takes the one-write hot path below too.
+        if (answer instanceof Promise && body === null) answer = await answer;
       } catch (error) {
         // Rejected and awaited at once by #exchange, which logs it and answers 500.
         answer = Promise.reject(error);
       }
 
-      // The hot path: a reply handed back synchronously, bytes or nothing for a body, no
+      // The hot path: a reply (handed back or awaited above) of bytes or nothing for a body, no
       // request body — built into the output buffer and sent with one awaited write, here.
       if (
         head.contentLength === 0 && !(answer instanceof Promise) && validReply(answer) &&

@@ -145,6 +145,49 @@ Deno.test("serveListener() answers 500 when the handler throws and keeps the con
   assert.match(core.errors[0], /handler failed/);
 });
 
+Deno.test("serveListener() answers promised replies in order: bytes, HEAD, a rejection, a stream", async () => {
+  await using core = startCore(async (ex) => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (ex.head.path === "/fail") throw new Error("late boom");
+    if (ex.head.path === "/stream") {
+      return { ...text(""), body: new Blob(["streamed"]).stream() };
+    }
+    return text(`${ex.head.method} ${ex.head.path}`);
+  });
+  const conn = await connect(core.port);
+  await send(
+    conn,
+    "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /2 HTTP/1.1\r\nHost: x\r\n\r\n" +
+      "GET /fail HTTP/1.1\r\nHost: x\r\n\r\nGET /stream HTTP/1.1\r\nHost: x\r\n\r\n" +
+      "GET /5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+  );
+  const reader = new ResponseReader(conn);
+  assert.equal((await reader.next()).body, "GET /1");
+  const head = await reader.next(true);
+  assert.equal(head.headers.get("content-length"), "7");
+  const failed = await reader.next();
+  assert.equal(failed.status, 500);
+  assert.equal(failed.headers.get("connection"), "keep-alive");
+  const streamed = await reader.next();
+  assert.equal(streamed.headers.get("transfer-encoding"), "chunked");
+  assert.equal(streamed.body, "streamed");
+  const last = await reader.next();
+  assert.equal(last.body, "GET /5");
+  assert.equal(last.headers.get("connection"), "close");
+  assert.equal((await readAll(conn)).closed, true);
+  assert.match(core.errors[0], /handler failed/);
+  // Every exchange is reported once, with what was sent.
+  assert.deepEqual(core.completed.map((done) => [done.exchange.head.path, done.status]), [
+    ["/1", 200],
+    ["/2", 200],
+    ["/fail", 500],
+    ["/stream", 200],
+    ["/5", 200],
+  ]);
+  assert.equal(core.completed[0].bodyBytesSent, 6);
+  assert.equal(core.completed[1].bodyBytesSent, 0);
+});
+
 Deno.test("serveListener() answers 500 when the handler returns no valid Reply", async () => {
   await using core = startCore(() => ({ status: "200" }) as never);
   const raw = await exchange(core.port, "GET / HTTP/1.0\r\n\r\n");

@@ -122,6 +122,12 @@ export interface UpstreamRequestOptions {
    * on a fresh connection. Default true; pass false for a request that must not run twice.
    */
   retryReused?: boolean;
+  /**
+   * When the whole body (a Content-Length one) arrived with the head, hand it back as
+   * {@linkcode UpstreamResponse.bytes} instead of a `body` to read: the connection goes back to
+   * the pool at once, the bytes lent to the caller until it calls `done()`.
+   */
+  whole?: boolean;
 }
 
 /**
@@ -161,6 +167,15 @@ export interface UpstreamResponse {
   upgraded?: { conn: Deno.Conn; early: Uint8Array };
   /** Whether the response came over a pooled connection. */
   reused: boolean;
+  /**
+   * With the `whole` option, a body that came whole with the head (then `body` is `null`): a
+   * view of the connection's buffer, valid until `done()` is called. Call `done()` once the
+   * bytes are no longer needed (copied or sent), or the connection's next exchange needs a new
+   * buffer.
+   */
+  bytes?: Uint8Array;
+  /** Given with `bytes`: the caller no longer needs them. */
+  done?: () => void;
 }
 
 /**
@@ -271,7 +286,9 @@ class Link {
   idle = false;
   idleSince = 0;
   /** The read that watches an idle connection, taken over by the next exchange. */
-  pending: Promise<number | null | Error> | null = null;
+  pending: Promise<number | null> | null = null;
+  /** Settles the watching read of an idle connection (made once per connection). */
+  onIdleRead: (() => void) | null = null;
   /** The exchange whose last chunk still views `buf` (then no read may go into it). */
   lentTo: object | null = null;
   readDeadline = 0;
@@ -422,18 +439,21 @@ class Keeper {
   #watchIdle(link: Link): void {
     // Idle connections never keep the process alive (unless the pool says they may).
     if (this.options.unrefIdle !== false) link.conn.unref();
-    const pending = link.conn.read(link.buf).then(
-      (n) => n,
-      (error) => error instanceof Error ? error : new Error(String(error)),
-    );
+    const pending = link.conn.read(link.buf);
     link.pending = pending;
-    pending.then(() => {
-      if (!link.idle || link.pending !== pending) return;
-      const stack = this.#stacks.get(link.key);
-      const i = stack === undefined ? -1 : stack.indexOf(link);
-      if (i !== -1) stack!.splice(i, 1);
-      link.close();
-    });
+    // Runs before the continuation of an exchange that took the read over (it was attached
+    // first): then the link is busy and nothing happens. A rejection is handled here too.
+    const settled = link.onIdleRead ??= () => this.#idleReadSettled(link);
+    pending.then(settled, settled);
+  }
+
+  /** The watching read of `link` settled: if it is still idle, the upstream closed or spoke. */
+  #idleReadSettled(link: Link): void {
+    if (!link.idle || link.pending === null) return;
+    const stack = this.#stacks.get(link.key);
+    const i = stack === undefined ? -1 : stack.indexOf(link);
+    if (i !== -1) stack!.splice(i, 1);
+    link.close();
   }
 
   #schedule(delay: number): void {
@@ -505,8 +525,9 @@ export class UpstreamPool {
   /**
    * Sends one request and resolves with the response head once it arrives.
    *
-   * `head` is the whole request head as bytes (`GET /x HTTP/1.1\r\nHost: …\r\n\r\n`), built by
-   * the caller with its framing: Content-Length, or `Transfer-Encoding: chunked` when
+   * `head` is the whole request head (`GET /x HTTP/1.1\r\nHost: …\r\n\r\n`), as bytes or as
+   * text (encoded as UTF-8 into the connection's own buffer), built by the caller with its
+   * framing: Content-Length, or `Transfer-Encoding: chunked` when
    * `body.length` is -1 (then the client chunks the body). Use HTTP/1.1 for keep-alive. The
    * body is streamed after the head, the response being read meanwhile (an early answer such
    * as a 413 is not lost). Failures reject with an {@linkcode UpstreamError}; when
@@ -515,7 +536,7 @@ export class UpstreamPool {
    */
   async request(
     address: UpstreamAddress,
-    head: Uint8Array,
+    head: Uint8Array | string,
     body: BodySource | null,
     options: UpstreamRequestOptions,
   ): Promise<UpstreamResponse> {
@@ -556,11 +577,21 @@ export class UpstreamPool {
   }
 }
 
+/** Keys made so far, per address object (a group's addresses live as long as it). */
+const keys = new WeakMap<UpstreamAddress, string>();
+
 /** The pool's key for an address (also how errors name it). */
 function addressKey(address: UpstreamAddress): string {
-  if (address.transport === "unix") return `unix:${address.path}`;
-  const host = address.hostname;
-  return host.includes(":") ? `[${host}]:${address.port}` : `${host}:${address.port}`;
+  let key = keys.get(address);
+  if (key === undefined) {
+    if (address.transport === "unix") key = `unix:${address.path}`;
+    else {
+      const host = address.hostname;
+      key = host.includes(":") ? `[${host}]:${address.port}` : `${host}:${address.port}`;
+    }
+    keys.set(address, key);
+  }
+  return key;
 }
 
 /** Opens a connection to `address` under the connect timeout and the signal. */
@@ -669,7 +700,7 @@ class Exchange implements BodySource {
   }
 
   /** Sends the request and reads up to the response head. */
-  async run(head: Uint8Array, body: BodySource | null): Promise<UpstreamResponse> {
+  async run(head: Uint8Array | string, body: BodySource | null): Promise<UpstreamResponse> {
     const link = this.#link;
     const options = this.#options;
     link.requests++;
@@ -682,7 +713,15 @@ class Exchange implements BodySource {
       signal.addEventListener("abort", onAbort, { once: true });
     }
     try {
-      await this.#write(head);
+      if (typeof head === "string") {
+        // Encoded into the connection's scratch buffer (no new buffer per request), free again
+        // once written.
+        const scratch = link.scratch ??= new Uint8Array(SCRATCH_DATA + 32);
+        const { read, written } = encoder.encodeInto(head, scratch);
+        await this.#write(
+          read === head.length ? scratch.subarray(0, written) : encoder.encode(head),
+        );
+      } else await this.#write(head);
       if (body !== null) {
         this.#pumping = true;
         this.#pump(body);
@@ -804,6 +843,18 @@ class Exchange implements BodySource {
     this.length = length;
     if (mode === Mode.None) {
       this.#finish(true);
+      return response;
+    }
+    if (
+      mode === Mode.Length && this.#options.whole === true && link.end - link.start === length &&
+      !this.#pumping
+    ) {
+      // The whole body is here (and nothing past it): bytes lent until done(), the connection
+      // back in the pool now.
+      response.bytes = link.buf.subarray(link.start, link.end);
+      link.start = link.end;
+      this.#finish(true, true);
+      response.done = () => this.#keeper.unlend(link, this);
       return response;
     }
     if (mode !== Mode.Close) link.skipper.begin(length);
@@ -928,9 +979,7 @@ class Exchange implements BodySource {
       const pending = link.pending;
       if (pending !== null) {
         link.pending = null;
-        const result = await pending;
-        if (result instanceof Error) throw result;
-        n = result;
+        n = await pending;
       } else {
         n = await link.conn.read(link.end === 0 ? link.buf : link.buf.subarray(link.end));
       }

@@ -336,6 +336,91 @@ Deno.test("UpstreamPool.request() keeps the connection of a body read to its las
   assert.equal(await text(next), "0123456789");
 });
 
+Deno.test("UpstreamPool.request() with whole gives a body that came with its head as bytes", async () => {
+  await using upstream = rawUpstream((peer) => answerAll(peer, () => ok("0123456789")));
+  using upstreams = pool();
+  const whole = { ...OPTIONS, whole: true };
+  const response = await upstreams.request(upstream.address, get(), null, whole);
+  assert.equal(response.body, null);
+  assert.equal(decoder.decode(response.bytes), "0123456789");
+  // The connection is back in the pool at once; the bytes stay valid until done().
+  assert.equal(upstreams.idle(), 1);
+  const next = await upstreams.request(upstream.address, get(), null, whole);
+  assert.equal(next.reused, true);
+  assert.equal(upstream.accepted, 1);
+  assert.equal(decoder.decode(next.bytes), "0123456789");
+  assert.equal(decoder.decode(response.bytes), "0123456789");
+  response.done!();
+  next.done!();
+  // Without the option, the same response is a body to read.
+  const read = await upstreams.request(upstream.address, get(), null, OPTIONS);
+  assert.equal(read.bytes, undefined);
+  assert.equal(await text(read), "0123456789");
+});
+
+Deno.test("UpstreamPool.request() with whole watches an idle connection only once done() is called", async () => {
+  await using upstream = rawUpstream(async (peer) => {
+    await peer.request();
+    await peer.send(ok("hi"));
+    await sleep(20);
+    // The upstream drops its idle keep-alive connection.
+    peer.conn.close();
+  });
+  using upstreams = pool();
+  const response = await upstreams.request(upstream.address, get(), null, {
+    ...OPTIONS,
+    whole: true,
+  });
+  assert.equal(decoder.decode(response.bytes), "hi");
+  await sleep(80);
+  // Lent: no read may go into its buffer, so nothing has seen the close yet.
+  assert.equal(upstreams.idle(), 1);
+  response.done!();
+  for (let i = 0; i < 100 && upstreams.idle() > 0; i++) await sleep(10);
+  assert.equal(upstreams.idle(), 0);
+});
+
+Deno.test("UpstreamPool.request() with whole reads a body that comes after its head as a body", async () => {
+  await using upstream = rawUpstream(async (peer) => {
+    await peer.request();
+    await peer.send("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello");
+    await sleep(10);
+    await peer.send(" world");
+    await peer.closedByClient();
+  });
+  using upstreams = pool();
+  const response = await upstreams.request(upstream.address, get(), null, {
+    ...OPTIONS,
+    whole: true,
+  });
+  assert.equal(response.bytes, undefined);
+  assert.equal(await text(response), "hello world");
+  assert.equal(upstreams.idle(), 1);
+});
+
+Deno.test("UpstreamPool.request() sends a head given as text, UTF-8, short or long", async () => {
+  const heads: string[] = [];
+  await using upstream = rawUpstream(async (peer) => {
+    for (let i = 0; i < 2; i++) {
+      const request = await peer.request();
+      if (request === null) return;
+      heads.push(request.head);
+      await peer.send(ok("ok"));
+    }
+  });
+  using upstreams = pool();
+  const short = "GET /é HTTP/1.1\r\nHost: upstream\r\nX-Name: Zoë\r\n\r\n";
+  const long = `GET / HTTP/1.1\r\nHost: upstream\r\nX-Long: ${"x".repeat(40_000)}\r\n\r\n`;
+  // The long one first: the peer finds heads by text, so bytes past a non-ASCII one would shift.
+  for (const head of [long, short]) {
+    const response = await upstreams.request(upstream.address, head, null, OPTIONS);
+    assert.equal(await text(response), "ok");
+  }
+  assert.equal(upstream.accepted, 1);
+  // The peer decodes UTF-8: the text arrived as its UTF-8 bytes.
+  assert.deepEqual(heads, [long, short]);
+});
+
 Deno.test("UpstreamPool.request() does not reuse a connection after Connection: close", async () => {
   await using upstream = rawUpstream(async (peer) => {
     await peer.request();

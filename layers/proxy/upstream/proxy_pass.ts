@@ -13,7 +13,7 @@ import type { Logger } from "../../gateway/mod.ts";
 import type { ProxyConfig, ProxyPass, Settings } from "../config/types.ts";
 import { type BodySource, type Exchange, headerOf, type Reply } from "../types.ts";
 import { singleServerGroup, UpstreamGroup, type UpstreamState } from "./group.ts";
-import { UpstreamError, type UpstreamResponse } from "./client.ts";
+import { UpstreamError, type UpstreamRequestOptions, type UpstreamResponse } from "./client.ts";
 import { tunnel } from "./tunnel.ts";
 import type { RecentError } from "../status/status_data.ts";
 import { SharedErrors } from "../status/shared_errors.ts";
@@ -32,6 +32,11 @@ export interface PassRequest {
   prefix: string | null;
   /** Expands a template with the request's variables. */
   expand(template: string): string;
+  /**
+   * Set by `pass()` when the reply's body is bytes lent from a pooled connection's buffer
+   * (a response that came whole with its head): call it once the reply is sent.
+   */
+  done?: () => void;
 }
 
 /** Fields never passed on, either way (RFC 9110 §7.6.1, and what nginx drops). */
@@ -54,7 +59,6 @@ const REPLACED = new Set(["host", "expect", "x-forwarded-for"]);
 const FORWARDING = new Set(["forwarded", "x-forwarded-host", "x-forwarded-proto"]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
 
-const encoder = new TextEncoder();
 /** The lower-cased names of a location's `proxy_set_header` list, made once per list. */
 const setNamesOf = new WeakMap<readonly { name: string }[], Set<string>>();
 
@@ -64,11 +68,70 @@ function encodePath(path: string): string {
 }
 
 /** The tokens of a `Connection` field value, lower-cased. */
-function connectionTokens(value: string | null): Set<string> {
+function connectionTokens(value: string | null): ReadonlySet<string> {
+  // Most requests and responses name no tokens, or only keep-alive / close: no Set for them.
+  if (!value) return NO_TOKENS;
+  if (value === "keep-alive" || value === "Keep-Alive") return KEEP_ALIVE;
+  if (value === "close" || value === "Close") return CLOSE;
   const tokens = new Set<string>();
-  if (value) { for (const t of value.split(",")) tokens.add(t.trim().toLowerCase()); }
+  for (const t of value.split(",")) tokens.add(t.trim().toLowerCase());
   return tokens;
 }
+const NO_TOKENS: ReadonlySet<string> = new Set();
+const KEEP_ALIVE: ReadonlySet<string> = new Set(["keep-alive"]);
+const CLOSE: ReadonlySet<string> = new Set(["close"]);
+/** What `pass` hands the pool, per location and method kind (built once, read only). */
+const optionsOf = new WeakMap<Settings, Map<string, UpstreamRequestOptions>>();
+/** The pool's options for a request with `method` under `settings` (shared: read only). */
+function requestOptions(
+  settings: Settings,
+  method: string,
+  retryable: boolean,
+): UpstreamRequestOptions {
+  let byMethod = optionsOf.get(settings);
+  if (byMethod === undefined) optionsOf.set(settings, byMethod = new Map());
+  let options = byMethod.get(method);
+  if (options === undefined) {
+    options = {
+      connectTimeout: settings.proxyConnectTimeout * 1000,
+      sendTimeout: settings.proxySendTimeout * 1000,
+      readTimeout: settings.proxyReadTimeout * 1000,
+      method,
+      // A request the upstream may have run is sent again only if it may run twice.
+      retryReused: retryable,
+      // A small response read whole goes out as bytes (the core's one-write hot path).
+      whole: true,
+    };
+    // Methods come from clients: only the standard ones are kept.
+    if (byMethod.size < 16) byMethod.set(method, options);
+  }
+  return options;
+}
+
+/**
+ * Whether another server may be tried after a failure with `condition` (`proxy_next_upstream`,
+ * its tries — `triedCount` so far, the failed one included — and timeout limits): a request the upstream may have run only if it may run twice,
+ * and never once its body was read.
+ */
+function mayRetry(
+  settings: Settings,
+  condition: string,
+  sent: boolean,
+  triedCount: number,
+  started: number,
+  signal: AbortSignal | undefined,
+  retryable: boolean,
+  body: WatchedBody | null,
+): boolean {
+  const timeout = settings.proxyNextUpstreamTimeout;
+  return settings.proxyNextUpstream.includes(condition) &&
+    triedCount < (settings.proxyNextUpstreamTries || Infinity) &&
+    (timeout <= 0 || Date.now() < started + timeout * 1000) && !signal?.aborted &&
+    (retryable || !sent) && !(body?.started ?? false);
+}
+
+/** No server tried yet. */
+const NONE_TRIED: ReadonlySet<number> = new Set();
 
 /** `Forwarded`'s node syntax: IPv6 in brackets and quotes. */
 function forwardedNode(addr: string): string {
@@ -220,45 +283,40 @@ export class ReverseProxy {
     const pass = settings.proxyPass!;
     const group = this.group(pass);
     const head = ex.head;
-    const next = settings.proxyNextUpstream;
-    const maxTries = settings.proxyNextUpstreamTries || Infinity;
-    const started = Date.now();
-    const triesUntil = settings.proxyNextUpstreamTimeout > 0
-      ? started + settings.proxyNextUpstreamTimeout * 1000
-      : Infinity;
-    const signal = settings.proxyTimeout > 0
-      ? AbortSignal.timeout(settings.proxyTimeout * 1000)
-      : undefined;
     const body = ex.body ? new WatchedBody(ex.body) : null;
     const upgrade = this.#upgradeOf(ex);
-    const requestHead = encoder.encode(this.#head(req, pass, group, body, upgrade));
+    const requestHead = this.#head(req, pass, group, body, upgrade);
     const method = group.config.method;
     const key = method.kind === "ip_hash"
       ? ex.remoteAddr
       : method.kind === "hash"
       ? req.expand(method.key)
       : undefined;
-    const retryable = IDEMPOTENT.has(head.method) || next.includes("non_idempotent");
-    const tried = new Set<number>();
+    const retryable = IDEMPOTENT.has(head.method) || settings.proxyNextUpstream.includes(
+      "non_idempotent",
+    );
+    // A total deadline (proxy_timeout) needs a signal per request; else the options are shared.
+    const signal = settings.proxyTimeout > 0
+      ? AbortSignal.timeout(settings.proxyTimeout * 1000)
+      : undefined;
+    const options = signal
+      ? { ...requestOptions(settings, head.method, retryable), signal }
+      : requestOptions(settings, head.method, retryable);
+    let tried = NONE_TRIED as Set<number>;
     let failure: PassFailure = 502;
-    const options = {
-      connectTimeout: settings.proxyConnectTimeout * 1000,
-      sendTimeout: settings.proxySendTimeout * 1000,
-      readTimeout: settings.proxyReadTimeout * 1000,
-      method: head.method,
-      // A request the upstream may have run is sent again only if it may run twice.
-      retryReused: retryable,
-      ...(signal ? { signal } : {}),
-    };
-    const canRetry = (condition: string, sent: boolean) =>
-      next.includes(condition) && tried.size < maxTries && Date.now() < triesUntil &&
-      !signal?.aborted && (retryable || !sent) && !(body?.started ?? false);
+    const started = Date.now();
 
+    // The server being tried joins `tried` when the next one is picked (no Set for one try).
+    let current = -1;
     while (true) {
+      if (current !== -1) {
+        if (tried === NONE_TRIED) tried = new Set();
+        tried.add(current);
+      }
       const now = Date.now();
       const i = group.balancer.pick(group.table, now, tried, key);
       if (i < 0) {
-        if (tried.size === 0) {
+        if (current === -1) {
           this.#options.log.error(
             `No live upstreams in "${group.config.name}" for "${head.method} ${head.target}"`,
           );
@@ -266,7 +324,7 @@ export class ReverseProxy {
         body?.cancel();
         return failure;
       }
-      tried.add(i);
+      current = i;
       if (!group.table.acquire(i)) continue;
       const address = group.config.servers[i].address;
       let response: UpstreamResponse;
@@ -293,12 +351,29 @@ export class ReverseProxy {
           : kind === "invalid-response"
           ? "invalid_header"
           : "error";
-        if (canRetry(condition, e?.sent ?? true)) continue;
+        if (
+          mayRetry(
+            settings,
+            condition,
+            e?.sent ?? true,
+            tried.size + 1,
+            started,
+            signal,
+            retryable,
+            body,
+          )
+        ) {
+          continue;
+        }
         body?.cancel();
         return failure;
       }
       const status = response.status;
-      if (next.includes(`http_${status}`) && canRetry(`http_${status}`, true)) {
+      if (
+        settings.proxyNextUpstream.length > 0 &&
+        settings.proxyNextUpstream.includes(`http_${status}`) &&
+        mayRetry(settings, `http_${status}`, true, tried.size + 1, started, signal, retryable, body)
+      ) {
         response.body?.cancel();
         response.upgraded?.conn.close();
         group.table.release(i);
@@ -405,7 +480,7 @@ export class ReverseProxy {
     const show = settings.proxyPassHeaders;
     const headers: string[] = [];
     const upstreamFields = response.headers;
-    let connection: Set<string> | null = null;
+    let connection: ReadonlySet<string> | null = null;
     for (let i = 0; i < upstreamFields.length; i += 2) {
       if (upstreamFields[i] === "connection") {
         connection = connectionTokens(upstreamFields[i + 1]);
@@ -443,6 +518,15 @@ export class ReverseProxy {
         upgrade: (client) =>
           tunnel(client.conn, client.early, upstream.conn, upstream.early, idle).finally(release),
       };
+    }
+    if (response.bytes !== undefined) {
+      // The whole body came with the head: the connection is back in the pool, its bytes lent
+      // until the reply is sent.
+      release();
+      req.done = response.done;
+      const reply: Reply = { status, headers, body: response.bytes };
+      if (server !== undefined) reply.server = server;
+      return reply;
     }
     let body: BodySource | null;
     if (response.body !== null) body = new TrackedBody(response.body, release);
