@@ -80,8 +80,10 @@ function connectionTokens(value: string | null): ReadonlySet<string> {
 const NO_TOKENS: ReadonlySet<string> = new Set();
 const KEEP_ALIVE: ReadonlySet<string> = new Set(["keep-alive"]);
 const CLOSE: ReadonlySet<string> = new Set(["close"]);
+
 /** What `pass` hands the pool, per location and method kind (built once, read only). */
 const optionsOf = new WeakMap<Settings, Map<string, UpstreamRequestOptions>>();
+
 /** The pool's options for a request with `method` under `settings` (shared: read only). */
 function requestOptions(
   settings: Settings,
@@ -102,16 +104,16 @@ function requestOptions(
       // A small response read whole goes out as bytes (the core's one-write hot path).
       whole: true,
     };
-    // Methods come from clients: only the standard ones are kept.
+    // Methods come from clients: at most 16 are kept per location.
     if (byMethod.size < 16) byMethod.set(method, options);
   }
   return options;
 }
 
 /**
- * Whether another server may be tried after a failure with `condition` (`proxy_next_upstream`,
- * its tries — `triedCount` so far, the failed one included — and timeout limits): a request the upstream may have run only if it may run twice,
- * and never once its body was read.
+ * Whether another server may be tried after a failure with `condition` (`proxy_next_upstream`
+ * and its limits: `triedCount` servers tried so far, the failed one included, and the timeout):
+ * a request the upstream may have run only if it may run twice, never once its body was read.
  */
 function mayRetry(
   settings: Settings,
