@@ -377,6 +377,7 @@ export class ReverseProxy {
         mayRetry(settings, `http_${status}`, true, tried.size + 1, started, signal, retryable, body)
       ) {
         response.body?.cancel();
+        response.done?.();
         response.upgraded?.conn.close();
         group.table.release(i);
         if (status !== 403 && status !== 404) group.table.fail(i, Date.now());
