@@ -634,15 +634,39 @@ Deno.test("UpstreamPool.request() reads a Content-Length body sent in pieces (wh
     }
   });
   using upstreams = pool();
+  const response = await upstreams.request(upstream.address, get(), null, OPTIONS);
+  assert.equal(response.bytes, undefined);
+  assert.equal(response.body?.length, 11);
+  assert.equal(await text(response), "hello world");
+  assert.equal(upstreams.idle(), 1);
   // With `whole`, a body that did not come with its head is read as a body all the same.
-  for (const options of [OPTIONS, { ...OPTIONS, whole: true }]) {
-    const response = await upstreams.request(upstream.address, get(), null, options);
-    assert.equal(response.bytes, undefined);
-    assert.equal(response.body?.length, 11);
-    assert.equal(await text(response), "hello world");
-    assert.equal(upstreams.idle(), 1);
-  }
+  const whole = await upstreams.request(upstream.address, get(), null, { ...OPTIONS, whole: true });
+  assert.equal(whole.bytes, undefined);
+  assert.equal(await text(whole), "hello world");
+  assert.equal(upstreams.idle(), 1);
   assert.equal(upstream.accepted, 1);
+});
+
+Deno.test("UpstreamPool.request() with whole streams a body too big for the buffer, and reports one cut short", async () => {
+  const big = "y".repeat(100_000);
+  await using upstream = rawUpstream(async (peer) => {
+    const first = await peer.request();
+    if (first === null) return;
+    await peer.send(ok(big));
+    await peer.request();
+    await peer.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
+    peer.close();
+  });
+  using upstreams = pool();
+  const whole = { ...OPTIONS, whole: true };
+  const large = await upstreams.request(upstream.address, get(), null, whole);
+  assert.equal(large.bytes, undefined);
+  assert.equal(large.body?.length, 100_000);
+  assert.equal(await text(large), big);
+  const cut = await upstreams.request(upstream.address, get(), null, whole);
+  assert.equal(cut.bytes, undefined);
+  await rejectsWith(text(cut), "reset");
+  assert.equal(upstreams.idle(), 0);
 });
 
 Deno.test("UpstreamPool.request() reads a body without length until the upstream closes", async () => {
