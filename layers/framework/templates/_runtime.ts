@@ -6,7 +6,7 @@
  *
  * - **Output** (`{{ value }}` under autoescape): Nunjucks converts every value to a string and
  *   runs its regex escape over it. Here a number is only converted (no digit needs escaping);
- *   strings and everything else go through an escape to the same result, by char code.
+ *   strings and everything else go through Nunjucks' own escape.
  * - **Frames** (`frame.set("loop.index", i)`, eight calls per loop iteration): Nunjucks splits
  *   the dotted name on every call; here a loop's seven `loop.*` bindings are named stores into
  *   the frame's `loop` object, and any other dotted name's parts are split once and kept.
@@ -34,49 +34,14 @@ interface Runtime {
   suppressValue(value: unknown, autoescape: boolean): unknown;
 }
 
-const engine = nunjucksModule as unknown as { runtime: Runtime };
+const engine = nunjucksModule as unknown as {
+  runtime: Runtime;
+  lib: { escape(text: string): string };
+};
 const base = engine.runtime;
 const SafeString = base.SafeString;
-/**
- * HTML escape to the same result as Nunjucks' own (`&` `"` `'` `<` `>` `\\` as `&amp;` `&quot;`
- * `&#39;` `&lt;` `&gt;` `&#92;`): one scan by char code, the clean runs appended as slices, the
- * string itself when nothing needs escaping. ~2.4× faster in V8 than Nunjucks' regex replace with
- * a callback per match (~100 against ~245 ns per string to escape; ~4% of a 20-item page).
- */
-function escape(text: string): string {
-  let out = "";
-  let last = 0;
-  for (let i = 0; i < text.length; i++) {
-    let entity: string;
-    switch (text.charCodeAt(i)) {
-      case 38:
-        entity = "&amp;";
-        break;
-      case 34:
-        entity = "&quot;";
-        break;
-      case 39:
-        entity = "&#39;";
-        break;
-      case 60:
-        entity = "&lt;";
-        break;
-      case 62:
-        entity = "&gt;";
-        break;
-      case 92:
-        entity = "&#92;";
-        break;
-      default:
-        continue;
-    }
-    if (i > last) out += text.slice(last, i);
-    out += entity;
-    last = i + 1;
-  }
-  if (last === 0) return text;
-  return last < text.length ? out + text.slice(last) : out;
-}
+/** Nunjucks' own HTML escape (`& " ' < > \`); V8 returns the same string when nothing matches. */
+const escape = engine.lib.escape;
 
 /** `{{ value }}`: `""` for null and undefined, escaped under autoescape unless marked safe. */
 function suppressValue(value: unknown, autoescape: boolean): unknown {
