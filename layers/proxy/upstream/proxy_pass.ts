@@ -81,35 +81,6 @@ const NO_TOKENS: ReadonlySet<string> = new Set();
 const KEEP_ALIVE: ReadonlySet<string> = new Set(["keep-alive"]);
 const CLOSE: ReadonlySet<string> = new Set(["close"]);
 
-/** What `pass` hands the pool, per location and method kind (built once, read only). */
-const optionsOf = new WeakMap<Settings, Map<string, UpstreamRequestOptions>>();
-
-/** The pool's options for a request with `method` under `settings` (shared: read only). */
-function requestOptions(
-  settings: Settings,
-  method: string,
-  retryable: boolean,
-): UpstreamRequestOptions {
-  let byMethod = optionsOf.get(settings);
-  if (byMethod === undefined) optionsOf.set(settings, byMethod = new Map());
-  let options = byMethod.get(method);
-  if (options === undefined) {
-    options = {
-      connectTimeout: settings.proxyConnectTimeout * 1000,
-      sendTimeout: settings.proxySendTimeout * 1000,
-      readTimeout: settings.proxyReadTimeout * 1000,
-      method,
-      // A request the upstream may have run is sent again only if it may run twice.
-      retryReused: retryable,
-      // A small response read whole goes out as bytes (the core's one-write hot path).
-      whole: true,
-    };
-    // Methods come from clients: at most 16 are kept per location.
-    if (byMethod.size < 16) byMethod.set(method, options);
-  }
-  return options;
-}
-
 /**
  * Whether another server may be tried after a failure with `condition` (`proxy_next_upstream`
  * and its limits: `triedCount` servers tried so far, the failed one included, and the timeout):
@@ -297,13 +268,20 @@ export class ReverseProxy {
     const retryable = IDEMPOTENT.has(head.method) || settings.proxyNextUpstream.includes(
       "non_idempotent",
     );
-    // A total deadline (proxy_timeout) needs a signal per request; else the options are shared.
     const signal = settings.proxyTimeout > 0
       ? AbortSignal.timeout(settings.proxyTimeout * 1000)
       : undefined;
-    const options = signal
-      ? { ...requestOptions(settings, head.method, retryable), signal }
-      : requestOptions(settings, head.method, retryable);
+    const options: UpstreamRequestOptions = {
+      connectTimeout: settings.proxyConnectTimeout * 1000,
+      sendTimeout: settings.proxySendTimeout * 1000,
+      readTimeout: settings.proxyReadTimeout * 1000,
+      method: head.method,
+      // A request the upstream may have run is sent again only if it may run twice.
+      retryReused: retryable,
+      // A small response that comes whole goes out as bytes (the core's one-write hot path).
+      whole: true,
+    };
+    if (signal) options.signal = signal;
     let tried = NONE_TRIED as Set<number>;
     let failure: PassFailure = 502;
     const started = Date.now();
@@ -315,7 +293,7 @@ export class ReverseProxy {
         if (tried === NONE_TRIED) tried = new Set();
         tried.add(current);
       }
-      const now = Date.now();
+      const now = current === -1 ? started : Date.now();
       const i = group.balancer.pick(group.table, now, tried, key);
       if (i < 0) {
         if (current === -1) {
