@@ -77,6 +77,21 @@ export function sh(command: string): string {
   }
 }
 
+/**
+ * The Python the anchors run on: the interpreter named by gunicorn's shebang (Debian's
+ * /usr/bin/python3 with its python3-flask), not whichever python3 comes first on the PATH
+ * (a pyenv or venv one may hold other Flask versions). `""` without gunicorn.
+ */
+export function anchorPython(): string {
+  return sh('head -1 "$(command -v gunicorn)" 2>/dev/null | sed -n "s/^#! *//p"');
+}
+
+/** The installed version of Python package `name` under `python`; `""` when absent. */
+export function pythonPackageVersion(python: string, name: string): string {
+  if (!python) return "";
+  return sh(`${python} -c 'from importlib.metadata import version; print(version("${name}"))'`);
+}
+
 /** The CPU's model name, for report headers. */
 export function cpuModel(): string {
   return sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");

@@ -9,6 +9,7 @@
 // whose program is missing is skipped. Writes bench/results/gateway.md.
 
 import {
+  anchorPython,
   benchArgs,
   type BenchCase,
   type BenchResult,
@@ -16,6 +17,7 @@ import {
   has,
   measure,
   median,
+  pythonPackageVersion,
   table,
 } from "./_load.ts";
 
@@ -68,10 +70,12 @@ const cases: BenchCase[] = [
     ],
   },
 ];
-if (has("python3") && has("flask")) {
+// The Flask dev server runs on the Python gunicorn runs on (Debian's, with python3-flask).
+const python = anchorPython();
+if (pythonPackageVersion(python, "flask")) {
   cases.push({
     name: "Flask dev server (werkzeug), hello",
-    cmd: "python3",
+    cmd: python,
     args: (port) => [`${root}bench/anchors/flask_hello.py`, String(port)],
   });
 }

@@ -14,6 +14,7 @@
 // in CI. Writes bench/results/master.md.
 
 import {
+  anchorPython,
   benchArgs,
   type BenchCase,
   type BenchResult,
@@ -21,6 +22,7 @@ import {
   has,
   measure,
   median,
+  pythonPackageVersion,
   sh,
 } from "./_load.ts";
 
@@ -183,7 +185,7 @@ const versions = [
   `Deno ${Deno.version.deno}`,
   sh("nginx -v 2>&1 | cut -d/ -f2"),
   sh("gunicorn --version 2>/dev/null | grep -o '[0-9][0-9.]*'"),
-  sh("python3 -c 'from importlib.metadata import version; print(version(\"flask\"))'"),
+  pythonPackageVersion(anchorPython(), "flask"),
 ];
 const machine = `${cpu} (${navigator.hardwareConcurrency} cores), ${versions[0]}` +
   (versions[1] ? `, nginx ${versions[1]}` : "") +

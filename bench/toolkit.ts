@@ -22,6 +22,7 @@
 // program is missing is skipped. Run by hand, not in CI. Writes bench/results/toolkit.md.
 
 import {
+  anchorPython,
   benchArgs,
   type BenchCase,
   cpuModel,
@@ -29,6 +30,7 @@ import {
   has,
   loadAverage,
   measureRounds,
+  pythonPackageVersion,
   type Row,
   sh,
 } from "./_load.ts";
@@ -49,12 +51,8 @@ interface ToolkitCase extends BenchCase {
   conditional?: boolean;
 }
 
-// gunicorn runs the interpreter of its shebang (Debian's /usr/bin/python3), not whichever
-// python3 is first on the PATH: ask that one for Werkzeug.
-const python = sh('head -1 "$(command -v gunicorn)" | cut -c3-') || "python3";
-const werkzeugVersion = has("gunicorn")
-  ? sh(`${python} -c 'from importlib.metadata import version; print(version("werkzeug"))'`)
-  : "";
+// gunicorn runs the interpreter of its shebang: ask that one for Werkzeug.
+const werkzeugVersion = pythonPackageVersion(anchorPython(), "werkzeug");
 
 // The static files: printable bytes, so every server sends them as text/plain.
 const staticDir = await Deno.makeTempDir({ prefix: "ngw2f-bench-static-" });
@@ -332,7 +330,7 @@ const versions = [
   `Deno ${Deno.version.deno}`,
   nginxVersion && `nginx ${nginxVersion}`,
   gunicornVersion && `gunicorn ${gunicornVersion}`,
-  werkzeugVersion && `Werkzeug ${werkzeugVersion} (${python})`,
+  werkzeugVersion && `Werkzeug ${werkzeugVersion} (${anchorPython()})`,
 ].filter(Boolean);
 const machine = `${cpu} (${navigator.hardwareConcurrency} cores), ${versions.join(", ")}`;
 const command = `deno run -A bench/toolkit.ts --seconds ${seconds} --rounds ${rounds} ` +

@@ -13,7 +13,16 @@
 // Needs wrk, nginx, gunicorn and Flask (Debian packages). Run by hand, not in CI. Writes
 // bench/results/stack.md and bench/results/stack.svg.
 
-import { benchArgs, cpuModel, freePort, has, loadAverage, sh } from "../_load.ts";
+import {
+  anchorPython,
+  benchArgs,
+  cpuModel,
+  freePort,
+  has,
+  loadAverage,
+  pythonPackageVersion,
+  sh,
+} from "../_load.ts";
 import { barChart, type BarGroup } from "./_chart.ts";
 import { measureStackRounds, type ProcessSpec, type StackCase, type StackRow } from "./_measure.ts";
 
@@ -209,10 +218,10 @@ const versions = [
   `Deno ${Deno.version.deno}`,
   sh("nginx -v 2>&1 | cut -d' ' -f3 | tr / ' '"),
   sh("gunicorn --version 2>&1 | sed 's/[()]//g; s/version //'"),
-  sh(
-    'python3 -c \'import importlib.metadata as m; print("Flask", m.version("flask"), ' +
-      '"Jinja2", m.version("jinja2"))\'',
-  ),
+  ...["Flask", "Jinja2"].map((name) => {
+    const version = pythonPackageVersion(anchorPython(), name.toLowerCase());
+    return version && `${name} ${version}`;
+  }),
 ].filter(Boolean).join(", ");
 const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
 const command = `deno run -A bench/stack/stack.ts --seconds ${seconds} --rounds ${rounds} ` +
