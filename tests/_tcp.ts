@@ -5,12 +5,38 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A free TCP port on 127.0.0.1 (bound, then closed). */
+/** The kernel's ephemeral port range (what port 0 and outgoing connections draw from). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range")
+      .trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch { /* not Linux: the IANA range */ }
+  return [49152, 65535];
+}
+
+const EPHEMERAL = ephemeralRange();
+
+/**
+ * A TCP port free right now on 127.0.0.1, for a child process to bind later (or to stay
+ * unbound: a "dead" upstream). Drawn at random from outside the ephemeral range: a port from
+ * there (what binding port 0 gives) can be taken meanwhile by any outgoing connection or
+ * port-0 listener of the tests running in parallel.
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
+  const [low, high] = EPHEMERAL;
+  // Below the ephemeral range when there is room, else above it; never under 10000.
+  const [from, to] = low - 10000 >= 5000 ? [10000, low - 1] : [high + 1, 65535];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
+  throw new Error(`No free port found in ${from}-${to}`);
 }
 
 /** Waits until `check` is true, polling, at most `ms`. */

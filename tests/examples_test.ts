@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { parseResponse, rawExchange, startCli } from "./_cli.ts";
+import { freePort } from "./_tcp.ts";
 
 Deno.test("part II middleware example: header insertion, response modification, routing", async () => {
   await using cli = await startCli([
@@ -27,9 +28,7 @@ Deno.test("the README demo (ngw2f up) answers the talk's half-closed GET / HTTP/
   const denoJson = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   const demo: string[] = denoJson.tasks.demo.split(" ").slice(4); // after "deno run -A main.ts"
   assert.deepEqual(demo, ["up"], `demo task: ${demo}`);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
+  const port = freePort();
   const cwd = await Deno.makeTempDir({ prefix: "ngw2f-demo-" });
   try {
     await using cli = await startCli(demo, {

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 import type { StatusData } from "../layers/proxy/status/status_data.ts";
 import { request, startProxy } from "./_proxy.ts";
+import { freePort } from "./_tcp.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
@@ -35,14 +36,6 @@ function upstream(name: string): Upstream {
   });
   up.port = server.addr.port;
   return up;
-}
-
-/** A port nothing listens on (bound, then closed). */
-function deadPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
 }
 
 const config = (servers: string[]) =>
@@ -92,7 +85,7 @@ const total = (data: StatusData) =>
 Deno.test("status_page: JSON lists every server, the dead one failed, its connect error, totals of all workers", async () => {
   await using a = upstream("a");
   await using b = upstream("b");
-  const dead = `127.0.0.1:${deadPort()}`;
+  const dead = `127.0.0.1:${freePort()}`;
   const servers = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`, dead];
   await using proxy = await startProxy(config(servers));
   await traffic(proxy.port, REQUESTS);
@@ -138,7 +131,7 @@ Deno.test({
   async fn() {
     await using a = upstream("a");
     await using b = upstream("b");
-    const dead = `127.0.0.1:${deadPort()}`;
+    const dead = `127.0.0.1:${freePort()}`;
     await using proxy = await startProxy(
       config([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`, dead]),
     );

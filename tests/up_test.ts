@@ -4,16 +4,9 @@
 import assert from "node:assert/strict";
 import { cliCommand, rawExchange, type RunningCli, startCli, waitGone } from "./_cli.ts";
 import { request } from "./_proxy.ts";
+import { freePort } from "./_tcp.ts";
 
 const PROXY_LISTEN = /\[proxy\].*Listening at: http:\/\/127\.0\.0\.1:(\d+)/;
-
-/** A TCP port free right now on 127.0.0.1. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
 
 async function stackConfig(dir: string): Promise<string> {
   await Deno.mkdir(`${dir}/site`);
