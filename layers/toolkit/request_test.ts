@@ -425,7 +425,17 @@ Deno.test("RequestWrapper removes spooled files when ctx.completed settles", asy
   assert.ok((await Deno.stat(path)).isFile);
   done();
   await completed;
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  // The removal runs asynchronously after `completed` settles: poll until the file is gone.
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    try {
+      await Deno.stat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) break;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
 });
 

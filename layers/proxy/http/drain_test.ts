@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { serveListener } from "./server.ts";
+import { isDeepStrictEqual } from "node:util";
+import { type CoreStats, serveListener } from "./server.ts";
 import {
   connect,
   readAll,
@@ -10,6 +11,23 @@ import {
   statusOf,
   text,
 } from "./_test_util.ts";
+
+/** Polls `server.stats()` (5 ms steps, 2 s at most) until `check` holds; the last read. */
+async function statsWhen(server: { stats(): CoreStats }, check: (stats: CoreStats) => boolean) {
+  const deadline = Date.now() + 2_000;
+  let stats = server.stats();
+  while (!check(stats) && Date.now() < deadline) {
+    await sleep(5);
+    stats = server.stats();
+  }
+  return stats;
+}
+
+/** Polls `server.stats()` until it equals `expected`, then asserts it does. */
+async function assertStats(server: { stats(): CoreStats }, expected: CoreStats) {
+  const stats = await statsWhen(server, (stats) => isDeepStrictEqual(stats, expected));
+  assert.deepEqual(stats, expected);
+}
 
 Deno.test("CoreServer.drain() finishes in-flight exchanges, closes idle ones, refuses new ones", async () => {
   let release!: () => void;
@@ -23,7 +41,8 @@ Deno.test("CoreServer.drain() finishes in-flight exchanges, closes idle ones, re
   assert.equal((await new ResponseReader(idle).next()).body, "/fast");
   const busy = await connect(core.port);
   await send(busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  await sleep(30);
+  // In flight (the handler waits at the gate) before the drain begins, not still unread.
+  assert.equal((await statsWhen(core.server, (stats) => stats.writing === 1)).writing, 1);
 
   const drained = core.server.drain(2_000);
   const idleEnd = await readAll(idle, 1_000);
@@ -44,7 +63,8 @@ Deno.test("CoreServer.drain() cuts exchanges still running after the graceful ti
   const core = startCore(() => new Promise(() => {}));
   const conn = await connect(core.port);
   await send(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  await sleep(30);
+  // In flight (the handler never answers) before the drain begins, not still unread.
+  assert.equal((await statsWhen(core.server, (stats) => stats.writing === 1)).writing, 1);
   const started = Date.now();
   await core.server.drain(150);
   const took = Date.now() - started;
@@ -67,8 +87,8 @@ Deno.test("CoreServer.stats() counts connections, requests and phases like stub_
   await send(reading, "GET / HTTP/1.1\r\nHo");
   const writing = await connect(core.port);
   await send(writing, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  await sleep(50);
-  assert.deepEqual(core.server.stats(), {
+  // The core takes the bytes in on its own time: wait for the counts, fail if they never come.
+  const during = {
     accepted: 3,
     handled: 3,
     requests: 2,
@@ -76,14 +96,21 @@ Deno.test("CoreServer.stats() counts connections, requests and phases like stub_
     reading: 1,
     writing: 1,
     waiting: 1,
-  });
+  };
+  await assertStats(core.server, during);
   release();
   await new ResponseReader(writing).next();
   for (const conn of [waiting, reading, writing]) conn.close();
-  await sleep(50);
-  const after = core.server.stats();
-  assert.equal(after.active, 0);
-  assert.equal(after.reading + after.writing + after.waiting, 0);
+  const after = {
+    accepted: 3,
+    handled: 3,
+    requests: 2,
+    active: 0,
+    reading: 0,
+    writing: 0,
+    waiting: 0,
+  };
+  await assertStats(core.server, after);
 });
 
 Deno.test("serveListener() serves a TLS listener", async () => {

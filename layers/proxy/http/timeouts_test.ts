@@ -9,10 +9,24 @@ import {
   statusOf,
 } from "./_test_util.ts";
 
+// The core arms read deadlines from a coarse clock (`host.clock`): its watchdog refreshes it every
+// tick (a tenth of the shortest timeout, 10 ms to 1 s; later on a loaded machine), and each
+// parsed request head sets it. A deadline armed from a clock only a tick refreshed may pass a
+// tick early or more, so each test below makes sure a head was parsed after `started`: the
+// deadline is then at least the timeout after `started`. SLACK allows for Date.now() against the
+// core's performance-based clock.
+const SLACK = 50;
+
 Deno.test("serveListener() answers 408 and closes a slowloris head after headerTimeout", async () => {
   await using core = startCore(undefined, { headerTimeout: 200 });
-  const conn = await connect(core.port);
   const started = Date.now();
+  // A request on another connection refreshes the core's clock after `started`; the slow head's
+  // deadline is armed when its first bytes arrive, later still.
+  const other = await connect(core.port);
+  await send(other, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.equal((await new ResponseReader(other).next()).status, 200);
+  other.close();
+  const conn = await connect(core.port);
   await send(conn, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
   await sleep(50);
   await send(conn, "a");
@@ -20,7 +34,7 @@ Deno.test("serveListener() answers 408 and closes a slowloris head after headerT
   const took = Date.now() - started;
   assert.equal(statusOf(text), 408);
   assert.ok(closed);
-  assert.ok(took >= 150 && took < 1_000, `closed after ${took} ms`);
+  assert.ok(took >= 200 - SLACK && took < 1_000, `closed after ${took} ms`);
 });
 
 Deno.test("serveListener() closes a new connection that sends nothing after headerTimeout", async () => {
@@ -36,15 +50,17 @@ Deno.test("serveListener() closes a new connection that sends nothing after head
 Deno.test("serveListener() closes an idle keep-alive connection after idleTimeout", async () => {
   await using core = startCore(undefined, { idleTimeout: 200, headerTimeout: 5_000 });
   const conn = await connect(core.port);
+  // The idle deadline is armed after the reply, from the clock the request's head set when it
+  // was parsed (after `started`): the close comes at least idleTimeout after `started`.
+  const started = Date.now();
   await send(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   const reader = new ResponseReader(conn);
   assert.equal((await reader.next()).status, 200);
-  const started = Date.now();
   const { text, closed } = await readAll(conn, 2_000);
   const took = Date.now() - started;
   assert.equal(text, "");
   assert.ok(closed);
-  assert.ok(took >= 150 && took < 1_000, `closed after ${took} ms`);
+  assert.ok(took >= 200 - SLACK && took < 1_000, `closed after ${took} ms`);
 });
 
 Deno.test("serveListener() skips a Content-Length body and answers the next pipelined request", async () => {
@@ -109,13 +125,15 @@ Deno.test("serveListener() closes after the reply when a chunked body is malform
 Deno.test("serveListener() closes a connection whose body stops arriving after bodyTimeout", async () => {
   await using core = startCore(undefined, { bodyTimeout: 200 });
   const conn = await connect(core.port);
-  await send(conn, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npart");
+  // The body's deadline is armed from the clock the head set when it was parsed (after
+  // `started`), or from a later tick: the close comes at least bodyTimeout after `started`.
   const started = Date.now();
+  await send(conn, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npart");
   const { text, closed } = await readAll(conn, 2_000);
   const took = Date.now() - started;
   assert.equal(statusOf(text), 200);
   assert.ok(closed);
-  assert.ok(took >= 150 && took < 1_000, `closed after ${took} ms`);
+  assert.ok(took >= 200 - SLACK && took < 1_000, `closed after ${took} ms`);
 });
 
 Deno.test("serveListener() closes instead of reading a body over 1 MiB", async () => {

@@ -80,8 +80,10 @@ for (const version of ["v1", "v2"] as const) {
 Deno.test("startStreamServer() closes a session idle for proxy_timeout", async () => {
   await using a = startBackend("a");
   await using proxy = await startStream(streamServer(a.address, 'proxy_timeout = "200ms"\n'));
-  const { conn } = await whoAnswers(proxy.port);
+  // The session's idle time runs from the last bytes it relayed, the backend's greeting, which
+  // it reads after the client connects: the clock starts before the connect.
   const idleFrom = Date.now();
+  const { conn } = await whoAnswers(proxy.port);
   assert.equal(await readAll(conn), "");
   const idle = Date.now() - idleFrom;
   conn.close();
