@@ -58,8 +58,13 @@ limit_req = { zone = "slow", burst = 5 }
 });
 
 Deno.test("limit_conn: one request in progress per address; the next gets 503 until it ends", async () => {
+  // The upstream holds the first request until the test releases it: in progress for as long
+  // as the checks take.
+  const entered = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
   const slow = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    entered.resolve();
+    await release.promise;
     return new Response("slow");
   });
   try {
@@ -78,9 +83,17 @@ limit_conn = { zone = "addr", limit = 1 }
       2,
     ));
     const first = request(proxy.port, "/");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const second = await request(proxy.port, "/");
-    assert.equal(second.status, 503);
+    first.catch(() => {}); // awaited below; not unhandled when a check fails first
+    try {
+      await Promise.race([
+        entered.promise,
+        first.then((r) => assert.fail(`the first request ended early: ${r.status}`)),
+      ]);
+      const second = await request(proxy.port, "/");
+      assert.equal(second.status, 503);
+    } finally {
+      release.resolve();
+    }
     assert.equal((await first).status, 200);
     assert.equal((await request(proxy.port, "/")).status, 200, "the place was given back");
   } finally {
