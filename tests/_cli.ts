@@ -229,6 +229,12 @@ export async function waitGone(pid: number, ms: number): Promise<boolean> {
 /** A helper process (an auth service, a backend) whose output a test reads. */
 export interface WatchedProcess extends AsyncDisposable {
   child: Deno.ChildProcess;
+  /**
+   * The exit status, once the process has exited AND its output has been read to the end (the
+   * pipes closed), so `output()` then holds every line it printed — or 2 s after the exit when a
+   * process it started (a hot upgrade's new master) keeps the pipes open.
+   */
+  readonly exited: Promise<Deno.CommandStatus>;
   /** stdout and stderr so far. */
   output(): string;
   /** Waits until the output matches `pattern`; throws with the output on timeout or exit. */
@@ -256,9 +262,19 @@ export function spawnWatched(
       text += streamDecoder.decode(chunk, { stream: true });
       for (const wake of waiters) wake();
     }
+    text += streamDecoder.decode();
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const status = child.status.then((s) => {
+  // Exited means "exited and its output read": a line printed just before the exit ("Shutdown
+  // complete") may still be in the pipe when child.status settles. The pipes close when the
+  // process is gone unless a process it started holds them, hence the cap.
+  const status = child.status.then(async (s) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      pumps.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, 2_000)),
+    ]);
+    clearTimeout(timer);
     exited = true;
     for (const wake of waiters) wake();
     return s;
@@ -278,6 +294,7 @@ export function spawnWatched(
         if (!matches() && !exited) return;
         clearTimeout(timer);
         waiters.delete(check);
+        // `exited` is set once the output has been read: this is the last look at all of it.
         if (matches()) resolve();
         else fail("Exited");
       };
@@ -296,17 +313,16 @@ export function spawnWatched(
         child.kill("SIGKILL");
       } catch { /* already gone */ }
     }, 15_000);
+    // `status` settles once the output is read (or 2 s after the exit, when a process it started
+    // holds the pipes open).
     const { code } = await status;
     clearTimeout(killer);
-    // A process it started (a hot upgrade's new master) may hold the pipes open.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([pumps, new Promise((resolve) => timer = setTimeout(resolve, 500))]);
-    clearTimeout(timer);
     return code;
   };
 
   return {
     child,
+    exited: status,
     output: () => text,
     waitFor,
     stop,

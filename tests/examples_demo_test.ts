@@ -14,7 +14,10 @@ async function telnet(port: number) {
   return parseResponse(text);
 }
 
-/** Waits for a CLI that stops by itself (after `-s quit` or a `kill`), at most `ms`. */
+/**
+ * Waits for a CLI that stops by itself (after `-s quit` or a `kill`), at most `ms`; `cli.output()`
+ * then holds all it printed (`exited` settles once the pipes are read to the end).
+ */
 async function exitCode(cli: RunningCli, ms = 20_000): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -24,7 +27,7 @@ async function exitCode(cli: RunningCli, ms = 20_000): Promise<number> {
     );
   });
   try {
-    return (await Promise.race([cli.child.status, timeout])).code;
+    return (await Promise.race([cli.exited, timeout])).code;
   } finally {
     clearTimeout(timer);
   }

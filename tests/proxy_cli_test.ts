@@ -263,6 +263,7 @@ Deno.test("the part I demo config serves the site, its listing and a 404 page", 
 });
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
 Deno.test("ngw2f proxy: USR2 starts a new master on the same port; the old one then quits", async () => {
   const proxy = await startProxy(BASE, SITE);
@@ -309,7 +310,10 @@ Deno.test("ngw2f proxy: -g overrides the file; -s reopen moves the access log to
   ]);
   assert.equal(reopen.code, 0, reopen.stderr);
   await proxy.cli.waitFor(/USR1/);
-  await delay(200);
+  // The master logs USR1 before its message reaches the worker; the worker's reopen creates the
+  // file anew (the test renamed it, and nothing else opens it), and sends its later lines there.
+  for (let i = 0; i < 100 && !(await exists(log)); i++) await delay(100);
+  assert.ok(await exists(log), `the worker did not reopen ${log}:\n${proxy.cli.output()}`);
   await request(proxy.port, "/?after");
   let fresh = "";
   for (let i = 0; i < 50 && !fresh.includes("after"); i++) {
@@ -328,10 +332,21 @@ Deno.test("ngw2f proxy: stub_status counts the requests of every worker", async 
     SITE,
   );
   for (let i = 0; i < 40; i++) await request(proxy.port, "/");
-  await delay(700); // the workers publish their connection counters twice a second
-  const status = (await request(proxy.port, "/status")).body;
-  const [, , requests] = /\n (\d+) (\d+) (\d+) \n/.exec(status)!.slice(1).map(Number);
-  assert.ok(requests >= 41, status);
+  // The worker that does not answer /status publishes its counters every 500 ms: poll until
+  // they are in. Every poll is a request too, so the count owed grows by one with each (40 + this
+  // /status), and a worker whose requests are left out still fails, at the cap. Polls are 600 ms
+  // apart so that whichever worker served the previous one has published it by the next.
+  let made = 40;
+  let status = "";
+  let requests = 0;
+  for (const end = Date.now() + 10_000;;) {
+    made++;
+    status = (await request(proxy.port, "/status")).body;
+    [, , requests] = /\n (\d+) (\d+) (\d+) \n/.exec(status)!.slice(1).map(Number);
+    if (requests >= made || Date.now() >= end) break;
+    await delay(600);
+  }
+  assert.ok(requests >= made, `${requests} requests counted, ${made} made:\n${status}`);
   assert.match(proxy.cli.output(), /Booting worker 2/);
 });
 

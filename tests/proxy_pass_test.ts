@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { rawExchange, root } from "./_cli.ts";
 import { request, startProxy } from "./_proxy.ts";
+import { freePort } from "./_tcp.ts";
 
 interface Seen {
   method: string;
@@ -60,13 +61,8 @@ const config = (body: string, workers = 1) =>
 
 const server = (locations: string) => `\n[[server]]\nlisten = "127.0.0.1:0"\n${locations}`;
 
-/** A port nothing listens on (bound, then closed). */
-function deadPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
+/** A port nothing listens on (outside the ephemeral range: see freePort()). */
+const deadPort = freePort;
 
 /** `promise`, or a failure saying `what` when it has not settled after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -24,13 +24,16 @@ const APP = "tests/fixtures/worker_app.ts";
 const HOOKS = "tests/fixtures/hooks.ts";
 const CLASSES = ["thread", "process"] as const;
 
-/** Waits for `cli` to exit by itself (bounded) and returns its exit code. */
+/**
+ * Waits for `cli` to exit by itself (bounded) and returns its exit code; `cli.output()` then holds
+ * all it printed (`exited` settles once the pipes are read to the end).
+ */
 async function exitCode(cli: RunningCli, timeoutMs = 15_000): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) =>
     timer = setTimeout(() => resolve("late"), timeoutMs)
   );
-  const status = await Promise.race([cli.child.status, late]);
+  const status = await Promise.race([cli.exited, late]);
   clearTimeout(timer);
   if (status === "late") throw new Error(`The server did not exit within ${timeoutMs} ms`);
   return status.code;
