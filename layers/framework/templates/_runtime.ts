@@ -6,7 +6,8 @@
  *
  * - **Output** (`{{ value }}` under autoescape): Nunjucks converts every value to a string and
  *   runs its regex escape over it. Here a number is only converted (no digit needs escaping);
- *   strings and everything else go through Nunjucks' own escape.
+ *   strings and everything else go through an escape to the same result that V8 runs faster
+ *   (no callback per character escaped).
  * - **Frames** (`frame.set("loop.index", i)`, eight calls per loop iteration): Nunjucks splits
  *   the dotted name on every call; here a loop's seven `loop.*` bindings are named stores into
  *   the frame's `loop` object, and any other dotted name's parts are split once and kept.
@@ -34,14 +35,42 @@ interface Runtime {
   suppressValue(value: unknown, autoescape: boolean): unknown;
 }
 
-const engine = nunjucksModule as unknown as {
-  runtime: Runtime;
-  lib: { escape(text: string): string };
-};
+const engine = nunjucksModule as unknown as { runtime: Runtime };
 const base = engine.runtime;
 const SafeString = base.SafeString;
-/** Nunjucks' own HTML escape (`& " ' < > \`); V8 returns the same string when nothing matches. */
-const escape = engine.lib.escape;
+/** The characters Nunjucks escapes: `&` `"` `'` `<` `>` `\`. */
+const SPECIAL = /[&"'<>\\]/g;
+/** Each one's entity, by char code, as Nunjucks writes it. */
+const ENTITY: string[] = [];
+ENTITY[38] = "&amp;";
+ENTITY[34] = "&quot;";
+ENTITY[39] = "&#39;";
+ENTITY[60] = "&lt;";
+ENTITY[62] = "&gt;";
+ENTITY[92] = "&#92;";
+
+/**
+ * HTML escape to Nunjucks' result. Nunjucks runs `replace` with a callback, which V8 calls from
+ * native code once per match; here the global regex finds each match (`test` advances
+ * `lastIndex`, allocating nothing) and the clean runs go in as slices. On the stack bench's page
+ * (42 strings, 144 characters to escape) the render takes ~19 instead of ~25 µs. A string with
+ * nothing to escape is returned as it is, after one `test`. (A loop over char codes was slower
+ * in a real page than alone: strings of mixed representations make it polymorphic.)
+ */
+function escape(text: string): string {
+  SPECIAL.lastIndex = 0;
+  if (!SPECIAL.test(text)) return text;
+  let out = "";
+  let last = 0;
+  do {
+    const at = SPECIAL.lastIndex - 1;
+    const entity = ENTITY[text.charCodeAt(at)];
+    out += at > last ? text.slice(last, at) + entity : entity;
+    last = at + 1;
+  } while (SPECIAL.test(text));
+  // The last `test` found nothing, which also set lastIndex back to 0.
+  return last < text.length ? out + text.slice(last) : out;
+}
 
 /** `{{ value }}`: `""` for null and undefined, escaped under autoescape unless marked safe. */
 function suppressValue(value: unknown, autoescape: boolean): unknown {
