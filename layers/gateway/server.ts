@@ -34,11 +34,15 @@ export interface ServeOptions {
   workerId?: number;
   /** The number of workers (for servers run by a master); default 1. */
   workerCount?: number;
-  /** Seconds to receive a request head once its first byte arrived; default 30. */
+  /**
+   * Seconds to receive a request head once its first byte arrived; default 30. This and
+   * `keepAliveTimeout` are checked every tenth of the shorter of the two (10 ms to 1 s), so a
+   * connection is closed up to that much later, never sooner.
+   */
   headerTimeout?: number;
   /** Seconds to wait for each next piece of a request body (nginx's client_body_timeout); default 30. */
   bodyTimeout?: number;
-  /** Seconds an idle keep-alive connection stays open; default 5. */
+  /** Seconds an idle keep-alive connection stays open; default 5 (see `headerTimeout`). */
   keepAliveTimeout?: number;
   /** Seconds a shutdown waits for requests in flight before cutting them; default 30. */
   gracefulTimeout?: number;
