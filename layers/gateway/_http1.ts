@@ -62,10 +62,36 @@ const encoder = new TextEncoder();
 /** The most of an unwanted request body read (and dropped) to keep a connection open. */
 const DRAIN_LIMIT = 256 * 1024;
 
-/** A connection's deadline (`Date.now()` ms, 0 for none) and what to do when it passes. */
-interface Deadline {
-  at: number;
-  expire(): void;
+/**
+ * A connection's deadline: `at` is a `Date.now()` time (0 for none); when it passes, the
+ * connection is closed and `expired` set. The keep-alive, header and body timeouts all use it
+ * (one at a time).
+ */
+class Deadline {
+  at = 0;
+  expired = false;
+  readonly #conn: Deno.Conn;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  expire(): void {
+    this.expired = true;
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+  }
+
+  arm = (ms: number): void => {
+    this.at = Date.now() + ms;
+  };
+
+  disarm = (): void => {
+    this.at = 0;
+  };
+
+  timedOut = (): boolean => this.expired;
 }
 
 /**
@@ -119,7 +145,7 @@ class Watchdog {
 const watchdogs = new Map<number, Watchdog>();
 
 function watchdogFor(options: Http1Options): Watchdog {
-  const shortest = Math.min(options.headerTimeout, options.keepAliveTimeout);
+  const shortest = Math.min(options.headerTimeout, options.keepAliveTimeout, options.bodyTimeout);
   const tick = Math.min(1000, Math.max(10, Math.floor(shortest / 10)));
   let watchdog = watchdogs.get(tick);
   if (watchdog === undefined) watchdogs.set(tick, watchdog = new Watchdog(tick));
@@ -133,21 +159,10 @@ export async function serveConnection(
   options: Http1Options,
 ): Promise<void> {
   const reader = new ConnReader(conn);
-  let timedOut = false;
-  const deadline: Deadline = {
-    at: 0,
-    expire() {
-      timedOut = true;
-      try {
-        conn.close();
-      } catch { /* already closed */ }
-    },
-  };
+  const deadline = new Deadline(conn);
   const watchdog = watchdogFor(options);
   watchdog.add(deadline);
-  const arm = (ms: number) => {
-    deadline.at = Date.now() + ms;
-  };
+  const arm = deadline.arm;
   try {
     // A connection accepted while the server is stopping still gets its first request served.
     while (!state.closing || state.served === 0) {
@@ -174,12 +189,12 @@ export async function serveConnection(
       }
       deadline.at = 0;
       state.idle = false;
-      const keepAlive = await exchange(conn, reader, state, head, url, options);
+      const keepAlive = await exchange(conn, reader, state, head, url, options, deadline);
       state.served++;
       if (!keepAlive || reader.eof) return;
     }
   } catch (error) {
-    if (!timedOut && !isDisconnect(error)) throw error;
+    if (!deadline.expired && !isDisconnect(error)) throw error;
   } finally {
     watchdog.delete(deadline);
     try {
@@ -205,6 +220,7 @@ async function exchange(
   head: Head,
   url: string,
   options: Http1Options,
+  deadline: Deadline,
 ): Promise<boolean> {
   const started = Date.now();
   const controller = new AbortController();
@@ -220,7 +236,9 @@ async function exchange(
   const source = new BodySource(reader, head, {
     sendContinue: () => writeAll(conn, encoder.encode("HTTP/1.1 100 Continue\r\n\r\n")),
     timeout: options.bodyTimeout,
-    onTimeout: () => conn.close(),
+    arm: deadline.arm,
+    disarm: deadline.disarm,
+    timedOut: deadline.timedOut,
     maxSize: options.maxBodySize,
   });
   const watch = () => {

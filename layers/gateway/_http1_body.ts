@@ -17,8 +17,12 @@ export interface BodyOptions {
   sendContinue: () => Promise<void>;
   /** Milliseconds to wait for each piece of the body. */
   timeout: number;
-  /** Called when a piece does not arrive in time (closes the connection). */
-  onTimeout: () => void;
+  /** Sets the connection's deadline `ms` from now; when it passes, the connection is closed. */
+  arm: (ms: number) => void;
+  /** Clears the connection's deadline. */
+  disarm: () => void;
+  /** Whether the connection was closed because a deadline passed. */
+  timedOut: () => boolean;
   /** The largest body accepted, 0 for no limit (a chunked body past it is a 413). */
   maxSize: number;
 }
@@ -35,7 +39,7 @@ export class BodySource {
   #pulled = false;
   #total = 0;
   #maxSize: number;
-  #onTimeout: () => void;
+  #options: BodyOptions;
 
   constructor(reader: ConnReader, head: Head, options: BodyOptions) {
     this.#reader = reader;
@@ -44,7 +48,7 @@ export class BodySource {
     this.done = !head.chunked && this.#remaining === 0;
     this.#continue = head.expectContinue ? options.sendContinue : undefined;
     this.#timeout = options.timeout;
-    this.#onTimeout = options.onTimeout;
+    this.#options = options;
     this.#maxSize = options.maxSize;
   }
 
@@ -61,20 +65,15 @@ export class BodySource {
   async next(): Promise<Uint8Array | null> {
     if (this.done) return null;
     this.#pulled = true;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        this.#onTimeout();
-      } catch { /* already closed */ }
-    }, this.#timeout);
+    const options = this.#options;
+    options.arm(this.#timeout);
     try {
       return await this.#next();
     } catch (error) {
-      if (timedOut) throw new ProtocolError(408, "the request body stopped arriving");
+      if (options.timedOut()) throw new ProtocolError(408, "the request body stopped arriving");
       throw error;
     } finally {
-      clearTimeout(timer);
+      options.disarm();
     }
   }
 

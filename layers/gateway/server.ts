@@ -35,9 +35,9 @@ export interface ServeOptions {
   /** The number of workers (for servers run by a master); default 1. */
   workerCount?: number;
   /**
-   * Seconds to receive a request head once its first byte arrived; default 30. This and
-   * `keepAliveTimeout` are checked every tenth of the shorter of the two (10 ms to 1 s), so a
-   * connection is closed up to that much later, never sooner.
+   * Seconds to receive a request head once its first byte arrived; default 30. The three
+   * timeouts are checked every tenth of the shortest of them (10 ms to 1 s), so a connection
+   * is closed up to that much later, never sooner.
    */
   headerTimeout?: number;
   /** Seconds to wait for each next piece of a request body (nginx's client_body_timeout); default 30. */
