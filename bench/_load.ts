@@ -83,8 +83,12 @@ export function sh(command: string): string {
  * (a pyenv or venv one may hold other Flask versions). `""` without gunicorn.
  */
 export function anchorPython(): string {
-  return sh('head -1 "$(command -v gunicorn)" 2>/dev/null | sed -n "s/^#! *//p"');
+  return pythonOfGunicorn ??= sh(
+    'head -1 "$(command -v gunicorn)" 2>/dev/null | sed -n "s/^#! *//p"',
+  );
 }
+/** Looked up once per run. */
+let pythonOfGunicorn: string | undefined;
 
 /** The installed version of Python package `name` under `python`; `""` when absent. */
 export function pythonPackageVersion(python: string, name: string): string {

@@ -81,26 +81,31 @@ const NO_TOKENS: ReadonlySet<string> = new Set();
 const KEEP_ALIVE: ReadonlySet<string> = new Set(["keep-alive"]);
 const CLOSE: ReadonlySet<string> = new Set(["close"]);
 
+/** Where a `pass()` stands when a try failed (made only then: most requests never fail). */
+interface Attempt {
+  settings: Settings;
+  /** Servers tried so far, the failed one included. */
+  tried: number;
+  /** `Date.now()` when the request was first passed. */
+  started: number;
+  signal: AbortSignal | undefined;
+  /** Whether the request may run twice. */
+  retryable: boolean;
+  body: WatchedBody | null;
+}
+
 /**
  * Whether another server may be tried after a failure with `condition` (`proxy_next_upstream`
- * and its limits: `triedCount` servers tried so far, the failed one included, and the timeout):
- * a request the upstream may have run only if it may run twice, never once its body was read.
+ * and its limits: tries and timeout): a request the upstream may have run (`sent`) only if it
+ * may run twice, never once its body was read.
  */
-function mayRetry(
-  settings: Settings,
-  condition: string,
-  sent: boolean,
-  triedCount: number,
-  started: number,
-  signal: AbortSignal | undefined,
-  retryable: boolean,
-  body: WatchedBody | null,
-): boolean {
+function mayRetry(condition: string, sent: boolean, attempt: Attempt): boolean {
+  const { settings, body } = attempt;
   const timeout = settings.proxyNextUpstreamTimeout;
   return settings.proxyNextUpstream.includes(condition) &&
-    triedCount < (settings.proxyNextUpstreamTries || Infinity) &&
-    (timeout <= 0 || Date.now() < started + timeout * 1000) && !signal?.aborted &&
-    (retryable || !sent) && !(body?.started ?? false);
+    attempt.tried < (settings.proxyNextUpstreamTries || Infinity) &&
+    (timeout <= 0 || Date.now() < attempt.started + timeout * 1000) &&
+    !attempt.signal?.aborted && (attempt.retryable || !sent) && !(body?.started ?? false);
 }
 
 /** No server tried yet. */
@@ -332,16 +337,14 @@ export class ReverseProxy {
           ? "invalid_header"
           : "error";
         if (
-          mayRetry(
+          mayRetry(condition, e?.sent ?? true, {
             settings,
-            condition,
-            e?.sent ?? true,
-            tried.size + 1,
+            tried: tried.size + 1,
             started,
             signal,
             retryable,
             body,
-          )
+          })
         ) {
           continue;
         }
@@ -349,17 +352,25 @@ export class ReverseProxy {
         return failure;
       }
       const status = response.status;
+      const retryOn = `http_${status}`;
       if (
-        settings.proxyNextUpstream.length > 0 &&
-        settings.proxyNextUpstream.includes(`http_${status}`) &&
-        mayRetry(settings, `http_${status}`, true, tried.size + 1, started, signal, retryable, body)
+        // Checked here first: the attempt is made only for a status the location retries.
+        settings.proxyNextUpstream.includes(retryOn) &&
+        mayRetry(retryOn, true, {
+          settings,
+          tried: tried.size + 1,
+          started,
+          signal,
+          retryable,
+          body,
+        })
       ) {
         response.body?.cancel();
         response.done?.();
         response.upgraded?.conn.close();
         group.table.release(i);
         if (status !== 403 && status !== 404) group.table.fail(i, Date.now());
-        this.#recordError(group, address, `http_${status}`, `answered ${status}`, ex);
+        this.#recordError(group, address, retryOn, `answered ${status}`, ex);
         failure = status === 504 ? 504 : 502;
         continue;
       }
