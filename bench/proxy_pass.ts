@@ -2,7 +2,7 @@
 // The reverse proxy's load benchmark: `ngw2f proxy` → a Deno hello upstream, side by side
 // with nginx (same worker count, upstream keepalive 64) → the same upstream, a featureless Deno
 // relay (the floor: Deno's socket I/O alone), a lean proxy hot path (what ours could cost), the
-// obvious Deno proxy (Deno.serve + fetch()), and a direct hit on the upstream. The upstream runs
+// same lean hot path on libc's sockets through FFI (what Deno's socket ops cost), the obvious Deno proxy (Deno.serve + fetch()), and a direct hit on the upstream. The upstream runs
 // once for all cases; µs CPU/req counts the proxy's processes only (the direct case: the upstream's).
 //
 //   deno run -A bench/proxy_pass.ts [--seconds 5] [--rounds 3] [--connections 64] [--only TEXT]
@@ -95,9 +95,11 @@ for (const workers of [1, 2]) {
   for (
     const [name, file] of [
       [`lean Deno proxy hot path, ${workers} worker${s}`, "deno_lean_proxy.ts"],
+      [`lean hot path on raw sockets (FFI epoll), ${workers} worker${s}`, "deno_lean_proxy.ts raw"],
       [`featureless Deno relay (the floor), ${workers} worker${s}`, "deno_relay.ts"],
     ]
   ) {
+    const [script, ...extra] = file.split(" ");
     cases.push({
       group,
       name,
@@ -106,10 +108,11 @@ for (const workers of [1, 2]) {
         "run",
         "-A",
         "--unstable-net",
-        `${anchors}/${file}`,
+        `${anchors}/${script}`,
         String(port),
         String(upstreamPort),
         String(workers),
+        ...extra,
       ],
     });
   }
@@ -176,7 +179,9 @@ counted; in the direct case it is the upstream's). nginx: bench/anchors/nginx_pr
 bench/anchors/deno_relay.ts (bytes relayed as they come, one upstream connection per client, no
 parsing: what Deno's socket I/O alone costs, the floor for a proxy in Deno); the lean hot path:
 bench/anchors/deno_lean_proxy.ts (a GET's per-request work done lean: heads parsed and rewritten,
-a keep-alive pool, one write each way; no bodies, timeouts, retries or logging). Load average ${loadBefore} before,
+a keep-alive pool, one write each way; no bodies, timeouts, retries or logging); on raw sockets:
+the same with \`raw\` (bench/anchors/_raw_sockets.ts: accept4, recv and send on libc through FFI,
+one edge-triggered epoll per worker thread, so none of Deno's socket ops). Load average ${loadBefore} before,
 ${loadAfter} after.
 
 ${tables.join("\n\n")}

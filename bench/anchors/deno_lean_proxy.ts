@@ -5,9 +5,11 @@
 // (its Server, Date and hop-by-hop fields replaced), head and body sent back in one write. It
 // leaves out what a real proxy also needs: request bodies, chunked or streamed responses,
 // timeouts, retries, locations, logging, limits. Not a proxy: a measure for bench/proxy_pass.ts.
-// N Web Workers listen with reusePort, as `ngw2f proxy`'s do. Needs --unstable-net.
+// N Web Workers listen with reusePort, as `ngw2f proxy`'s do. Needs --unstable-net. With `raw`,
+// the same proxy runs on libc's sockets through FFI (bench/anchors/_raw_sockets.ts: epoll, recv,
+// send) instead of Deno's socket ops: what those ops cost (Linux x86-64 only).
 //
-//   deno run -A --unstable-net bench/anchors/deno_lean_proxy.ts PORT UPSTREAM_PORT [N]
+//   deno run -A --unstable-net bench/anchors/deno_lean_proxy.ts PORT UPSTREAM_PORT [N] [raw]
 
 import { latin1, parseRequestHead } from "../../layers/proxy/http/mod.ts";
 
@@ -20,8 +22,17 @@ const HIDDEN = new Set(["server", "date", "connection", "keep-alive", "transfer-
 const encoder = new TextEncoder();
 let date = new Date().toUTCString();
 
+/** What the proxy needs of a socket: Deno's TcpConn and _raw_sockets.ts's RawConn both fit. */
+interface Socket {
+  read(buf: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+}
+/** Opens an upstream connection (TCP_NODELAY on). */
+let connectUpstream: () => Promise<Socket>;
+
 interface Link {
-  conn: Deno.TcpConn;
+  conn: Socket;
   buf: Uint8Array;
   end: number;
 }
@@ -36,9 +47,7 @@ function headEnd(buf: Uint8Array, end: number): number {
   return -1;
 }
 
-async function proxy(client: Deno.Conn): Promise<void> {
-  (client as Deno.TcpConn).setNoDelay(true);
-  const remote = (client.remoteAddr as Deno.NetAddr).hostname;
+async function proxy(client: Socket, remote: string): Promise<void> {
   const buf = new Uint8Array(16384);
   const out = new Uint8Array(65536);
   let end = 0;
@@ -61,9 +70,7 @@ async function proxy(client: Deno.Conn): Promise<void> {
     text += `X-Forwarded-For: ${remote}\r\nX-Forwarded-Proto: http\r\n\r\n`;
     let link = idle.pop();
     if (link === undefined) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: upstreamPort });
-      conn.setNoDelay(true);
-      link = { conn, buf: new Uint8Array(65536), end: 0 };
+      link = { conn: await connectUpstream(), buf: new Uint8Array(65536), end: 0 };
     }
     await link.conn.write(out.subarray(0, encoder.encodeInto(text, out).written));
     let upAt = -1;
@@ -102,14 +109,31 @@ if (inWorker) {
   const [port, upstream] = (self as unknown as { name: string }).name.split(":").map(Number);
   upstreamPort = upstream;
   setInterval(() => date = new Date().toUTCString(), 1000);
+  if ((self as unknown as { name: string }).name.endsWith(":raw")) {
+    const raw = await import("./_raw_sockets.ts");
+    connectUpstream = () => raw.connect("127.0.0.1", upstreamPort);
+    const listener = new raw.RawListener("127.0.0.1", port);
+    raw.run();
+    while (true) {
+      const conn = await listener.accept();
+      proxy(conn, listener.peer()).catch(() => {}).finally(() => conn.close());
+    }
+  }
+  connectUpstream = async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: upstreamPort });
+    conn.setNoDelay(true);
+    return conn;
+  };
   const listener = Deno.listen({ hostname: "127.0.0.1", port, reusePort: true });
   for await (const conn of listener) {
-    proxy(conn).catch(() => {}).finally(() => conn.close());
+    conn.setNoDelay(true);
+    proxy(conn, conn.remoteAddr.hostname).catch(() => {}).finally(() => conn.close());
   }
 } else {
   const [port, upstream] = [Number(Deno.args[0]), Number(Deno.args[1])];
   const count = Math.max(1, Number(Deno.args[2] ?? 1));
+  const raw = Deno.args[3] === "raw" ? ":raw" : "";
   for (let i = 0; i < count; i++) {
-    new Worker(import.meta.url, { type: "module", name: `${port}:${upstream}` });
+    new Worker(import.meta.url, { type: "module", name: `${port}:${upstream}${raw}` });
   }
 }
