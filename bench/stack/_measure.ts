@@ -116,6 +116,8 @@ export interface StackRow {
   result: StackResult;
   /** (max − min) / median of the rounds' req/s. */
   spread: number;
+  /** Every round's result, in order (round i of every case ran back to back). */
+  rounds: StackResult[];
 }
 
 /**
@@ -144,6 +146,11 @@ export async function measureStackRounds(
     const all = runs.get(stack)!;
     const result = median(all) as StackResult;
     const rps = all.map((r) => r.rps);
-    return { stack, result, spread: (Math.max(...rps) - Math.min(...rps)) / result.rps };
+    return {
+      stack,
+      result,
+      spread: (Math.max(...rps) - Math.min(...rps)) / result.rps,
+      rounds: all,
+    };
   });
 }

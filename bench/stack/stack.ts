@@ -210,8 +210,29 @@ const goal = groups.map((group) => {
     (met ? "." : ` (${
       [speed < 5 ? "req/s short" : "", tail > 1 / 3 ? "p99 too high" : ""]
         .filter(Boolean).join(", ")
-    }).`);
+    }).`) + perRound(group);
 });
+
+/**
+ * The ratios of `up` to the talk's stack round by round: each round ran both within a minute,
+ * which a machine whose speed drifts between rounds does not disturb as much as it does the
+ * medians' ratio above.
+ */
+function perRound(group: string): string {
+  const of = (name: string) =>
+    rows.find((r) => r.stack.group === group && r.stack.name === name)?.rounds ?? [];
+  const talk = of(TALK);
+  const up = of(UP);
+  if (talk.length !== up.length || talk.length < 2) return "";
+  const list = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const half = sorted.length >> 1;
+    const middle = sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+    return `${values.map((v) => v.toFixed(2)).join(", ")} (median ${middle.toFixed(2)})`;
+  };
+  return ` Round by round, req/s: ${list(up.map((u, i) => u.rps / talk[i].rps))}; ` +
+    `p99: ${list(up.map((u, i) => u.p99 / talk[i].p99))}.`;
+}
 
 const cpu = cpuModel();
 const versions = [
