@@ -2,8 +2,9 @@
 // The reverse proxy's load benchmark: `ngw2f proxy` → a Deno hello upstream, side by side
 // with nginx (same worker count, upstream keepalive 64) → the same upstream, a featureless Deno
 // relay (the floor: Deno's socket I/O alone), a lean proxy hot path (what ours could cost), the
-// same lean hot path on libc's sockets through FFI (what Deno's socket ops cost), the obvious Deno proxy (Deno.serve + fetch()), and a direct hit on the upstream. The upstream runs
-// once for all cases; µs CPU/req counts the proxy's processes only (the direct case: the upstream's).
+// same lean hot path on libc's sockets through FFI (what Deno's socket ops cost), the obvious Deno
+// proxy (Deno.serve + fetch()), and a direct hit on the upstream. The upstream runs once for all
+// cases; µs CPU/req counts the proxy's processes only (the direct case: the upstream's).
 //
 //   deno run -A bench/proxy_pass.ts [--seconds 5] [--rounds 3] [--connections 64] [--only TEXT]
 //
@@ -93,13 +94,16 @@ for (const workers of [1, 2]) {
   }
   const s = workers > 1 ? "s" : "";
   for (
-    const [name, file] of [
+    const [name, script, ...extra] of [
       [`lean Deno proxy hot path, ${workers} worker${s}`, "deno_lean_proxy.ts"],
-      [`lean hot path on raw sockets (FFI epoll), ${workers} worker${s}`, "deno_lean_proxy.ts raw"],
+      [
+        `lean hot path on raw sockets (FFI epoll), ${workers} worker${s}`,
+        "deno_lean_proxy.ts",
+        "raw",
+      ],
       [`featureless Deno relay (the floor), ${workers} worker${s}`, "deno_relay.ts"],
     ]
   ) {
-    const [script, ...extra] = file.split(" ");
     cases.push({
       group,
       name,

@@ -106,14 +106,15 @@ async function proxy(client: Socket, remote: string): Promise<void> {
 }
 
 if (inWorker) {
-  const [port, upstream] = (self as unknown as { name: string }).name.split(":").map(Number);
-  upstreamPort = upstream;
+  // PORT:UPSTREAM_PORT, then ":raw" for libc's sockets.
+  const [port, upstream, raw] = (self as unknown as { name: string }).name.split(":");
+  upstreamPort = Number(upstream);
   setInterval(() => date = new Date().toUTCString(), 1000);
-  if ((self as unknown as { name: string }).name.endsWith(":raw")) {
-    const raw = await import("./_raw_sockets.ts");
-    connectUpstream = () => raw.connect("127.0.0.1", upstreamPort);
-    const listener = new raw.RawListener("127.0.0.1", port);
-    raw.run();
+  if (raw === "raw") {
+    const sockets = await import("./_raw_sockets.ts");
+    connectUpstream = () => sockets.connect("127.0.0.1", upstreamPort);
+    const listener = new sockets.RawListener("127.0.0.1", Number(port));
+    sockets.run();
     while (true) {
       const conn = await listener.accept();
       proxy(conn, listener.peer()).catch(() => {}).finally(() => conn.close());
@@ -124,7 +125,7 @@ if (inWorker) {
     conn.setNoDelay(true);
     return conn;
   };
-  const listener = Deno.listen({ hostname: "127.0.0.1", port, reusePort: true });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(port), reusePort: true });
   for await (const conn of listener) {
     conn.setNoDelay(true);
     proxy(conn, conn.remoteAddr.hostname).catch(() => {}).finally(() => conn.close());
