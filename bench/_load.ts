@@ -114,7 +114,43 @@ export function freePort(): number {
   return port;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/**
+ * Writes the benches' `ngw2f proxy` config to `dir`/ngw2f.toml and returns its path: `workers`
+ * workers listening on 127.0.0.1:`port`, one upstream group on `upstream` (keepalive 64, `Host
+ * $host`, the defaults otherwise), no access log; `more` lines (TOML tables) at the end.
+ */
+export function writeProxyConfig(
+  dir: string,
+  port: number,
+  upstream: string,
+  workers: number,
+  more: string[] = [],
+): string {
+  const file = `${dir}/ngw2f.toml`;
+  Deno.writeTextFileSync(
+    file,
+    [
+      `workers = ${workers}`,
+      `pid = "${dir}/proxy.pid"`,
+      `error_log = "- warn"`,
+      `access_log = "off"`,
+      "[upstream.app]",
+      `server = ["${upstream}"]`,
+      "keepalive = 64",
+      "[[server]]",
+      `listen = "127.0.0.1:${port}"`,
+      "[[server.location]]",
+      'match = "/"',
+      'proxy_pass = "http://app"',
+      'proxy_set_header = { Host = "$host" }',
+      ...more,
+    ].join("\n") + "\n",
+  );
+  return file;
+}
+
+/** Waits until something accepts connections on loopback `port`. */
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {

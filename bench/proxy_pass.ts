@@ -22,6 +22,7 @@ import {
   measureRounds,
   type Row,
   sh,
+  writeProxyConfig,
 } from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -49,27 +50,14 @@ for (let i = 0; i < 100; i++) {
   }
 }
 
-const ngw2f = (workers: number): BenchCase["args"] => (port, dir) => {
-  Deno.writeTextFileSync(
-    `${dir}/ngw2f.toml`,
-    [
-      `workers = ${workers}`,
-      `pid = "${dir}/proxy.pid"`,
-      `error_log = "- warn"`,
-      `access_log = "off"`,
-      "[upstream.app]",
-      `server = ["127.0.0.1:${upstreamPort}"]`,
-      "keepalive = 64",
-      "[[server]]",
-      `listen = "127.0.0.1:${port}"`,
-      "[[server.location]]",
-      'match = "/"',
-      'proxy_pass = "http://app"',
-      'proxy_set_header = { Host = "$host" }',
-    ].join("\n") + "\n",
-  );
-  return ["run", "-A", `${root}main.ts`, "proxy", "-c", `${dir}/ngw2f.toml`];
-};
+const ngw2f = (workers: number): BenchCase["args"] => (port, dir) => [
+  "run",
+  "-A",
+  `${root}main.ts`,
+  "proxy",
+  "-c",
+  writeProxyConfig(dir, port, `127.0.0.1:${upstreamPort}`, workers),
+];
 const nginx = (workers: number): BenchCase["args"] => (port, dir) => {
   const conf = Deno.readTextFileSync(`${anchors}/nginx_proxy.conf`)
     .replaceAll("WORKERS", String(workers)).replaceAll("PREFIX", dir)

@@ -22,6 +22,7 @@ import {
   loadAverage,
   pythonPackageVersion,
   sh,
+  writeProxyConfig,
 } from "../_load.ts";
 import { barChart, type BarGroup } from "./_chart.ts";
 import { measureStackRounds, type ProcessSpec, type StackCase, type StackRow } from "./_measure.ts";
@@ -87,37 +88,22 @@ const nginx = (port: number, dir: string, app: string): ProcessSpec => {
   return { label: "nginx", cmd: "nginx", args: ["-p", dir, "-c", `${dir}/nginx.conf`] };
 };
 /** An ngw2f.toml for `ngw2f proxy` (and, with `app`, for `ngw2f up`). */
-const ngw2fConfig = (port: number, dir: string, upstream: string, app: boolean): string => {
-  const lines = [
-    `workers = ${WORKERS}`,
-    `pid = "${dir}/proxy.pid"`,
-    `error_log = "- warn"`,
-    `access_log = "off"`,
-    "[upstream.app]",
-    `server = ["${upstream}"]`,
-    "keepalive = 64",
-  ];
-  if (app) {
-    lines.push(
-      "[app]",
-      `module = "${anchors}/stack_app.ts"`,
-      `bind = ["${upstream}"]`,
-      `workers = ${WORKERS}`,
-      `log_level = "warning"`,
-    );
-  }
-  lines.push(
-    "[[server]]",
-    `listen = "127.0.0.1:${port}"`,
-    "[[server.location]]",
-    'match = "/"',
-    'proxy_pass = "http://app"',
-    'proxy_set_header = { Host = "$host" }',
+const ngw2fConfig = (port: number, dir: string, upstream: string, app: boolean): string =>
+  writeProxyConfig(
+    dir,
+    port,
+    upstream,
+    WORKERS,
+    app
+      ? [
+        "[app]",
+        `module = "${anchors}/stack_app.ts"`,
+        `bind = ["${upstream}"]`,
+        `workers = ${WORKERS}`,
+        `log_level = "warning"`,
+      ]
+      : [],
   );
-  const file = `${dir}/ngw2f.toml`;
-  Deno.writeTextFileSync(file, lines.join("\n") + "\n");
-  return file;
-};
 const ngw2fProxy = (port: number, dir: string, app: string): ProcessSpec => ({
   label: "ngw2f proxy",
   cmd: deno,
