@@ -165,13 +165,26 @@ Deno.test("serve -k thread notices a worker thread that ended (heartbeat timeout
 Deno.test("serve -k process replaces a hung worker at --timeout and says what it was serving", async () => {
   await using cli = await serve(["-w", "2", "-k", "process", "-t", "2", APP]);
   assert.deepEqual(await waitForWorkerIds(cli.port, [1, 2]), [1, 2]);
+  // Idle a while first: a worker's request clock stops ticking when no request comes, and must
+  // read the time again for the next one (else the report below would count the idle time too).
+  await sleep(1_000);
+  const sent = Date.now();
   // The request runs for 1.2 s (a few heartbeats report it) before it blocks the event loop.
   const hang = get(cli.port, "/hang?ms=8000&after=1200", { timeoutMs: 10_000 }).then(
     (r) => `answered ${r.status}`,
     () => "no answer",
   );
   await cli.waitFor(/WORKER TIMEOUT: worker \d \(pid \d+\) sent no heartbeat/, 10_000);
-  assert.match(cli.output(), /it was serving: GET \/hang\?ms=8000&after=1200 \(running/);
+  const running = /it was serving: GET \/hang\?ms=8000&after=1200 \(running ([\d.]+)s\)/.exec(
+    cli.output(),
+  );
+  assert.ok(running, cli.output());
+  // Past its 1.2 s and the 2 s timeout, and no longer than since it was sent (0.1 s rounding).
+  const elapsed = (Date.now() - sent) / 1000;
+  assert.ok(
+    Number(running[1]) >= 3 && Number(running[1]) <= elapsed + 0.1,
+    `running ${running[1]}s, sent ${elapsed.toFixed(1)}s ago`,
+  );
   assert.equal(await hang, "no answer", "the hung worker was killed before it answered");
   assert.deepEqual(await waitForWorkerIds(cli.port, [1, 2]), [1, 2]);
   const after = await load(cli.port, 40, 8);

@@ -114,10 +114,24 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   const running = new Set<{ request: Request; since: number }>();
   // The protected core writes the access log itself, with the bytes really sent.
   const decorated = decorate(app, !config.protected);
-  // A clock read per request costs; a timeout report needs the time to within 50 ms only.
-  const clock = { now: Date.now() };
-  const ticker = setInterval(() => clock.now = Date.now(), 50);
-  Deno.unrefTimer(ticker);
+  // A clock read per request costs; a timeout report needs the time to within 50 ms only. The
+  // clock ticks only while requests come: an idle worker does not wake up for it.
+  const clock = {
+    now: 0,
+    ticker: undefined as ReturnType<typeof setInterval> | undefined,
+    /** Requests entered, and as many at the last tick. */
+    entered: 0,
+    seen: 0,
+  };
+  const tick = () => {
+    if (clock.entered === clock.seen) {
+      clearInterval(clock.ticker);
+      clock.ticker = undefined;
+      return;
+    }
+    clock.seen = clock.entered;
+    clock.now = Date.now();
+  };
   const allowed = config.forwardedAllowIps;
   // Process workers cannot share memory with the master: they list requests in heartbeats.
   const listRunning = config.workerClass === "process";
@@ -161,6 +175,14 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
 
   /** Notes a request as started (shared-memory trace, heartbeat list); see `leave`. */
   function enter(request: Request): { token: number; request: Request; since: number } {
+    clock.entered++;
+    if (clock.ticker === undefined) {
+      clock.now = Date.now();
+      clock.seen = clock.entered;
+      const ticker = setInterval(tick, 50);
+      Deno.unrefTimer(ticker);
+      clock.ticker = ticker;
+    }
     const since = clock.now;
     const entry = { token: ctx.beginRequest(request.method, request.url, since), request, since };
     if (listRunning) running.add(entry);
