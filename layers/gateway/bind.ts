@@ -87,13 +87,48 @@ export function formatAddr(addr: Deno.Addr | BindAddress): string {
  * ```
  */
 export function resolvePorts(binds: string[]): string[] {
-  return binds.map((bind) => {
+  const { binds: resolved, release } = reservePorts(binds);
+  release();
+  return resolved;
+}
+
+/**
+ * {@linkcode resolvePorts}, holding each port it picks with a listener (SO_REUSEPORT, which the
+ * workers' own listeners join) until `release()`: between the pick and the workers' binds, no
+ * other process can take the port, neither by a bind nor as a connection's ephemeral port.
+ * Release it once the workers listen (connections queued on the holder are reset or migrated).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reservePorts } from "./bind.ts";
+ *
+ * const { binds: [tcp], release } = reservePorts(["127.0.0.1:0"]);
+ * const port = Number(tcp.split(":")[1]);
+ * assert.throws(() => Deno.listen({ hostname: "127.0.0.1", port }), Deno.errors.AddrInUse);
+ * const worker = Deno.listen({ hostname: "127.0.0.1", port, reusePort: true });
+ * release();
+ * worker.close();
+ * ```
+ */
+export function reservePorts(binds: string[]): { binds: string[]; release(): void } {
+  const held: Deno.Listener[] = [];
+  const resolved = binds.map((bind) => {
     const addr = parseBind(bind);
     if (addr.transport !== "tcp" || addr.port !== 0) return bind;
-    const probe = Deno.listen({ hostname: addr.hostname, port: 0 });
-    const { port } = probe.addr;
-    probe.close();
+    const holder = Deno.listen({ hostname: addr.hostname, port: 0, reusePort: true });
+    held.push(holder);
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-    return `${host}:${port}`;
+    return `${host}:${holder.addr.port}`;
   });
+  return {
+    binds: resolved,
+    release() {
+      for (const holder of held.splice(0)) {
+        try {
+          holder.close();
+        } catch { /* already closed */ }
+      }
+    },
+  };
 }

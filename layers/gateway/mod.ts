@@ -75,7 +75,7 @@ export {
   type Server,
   type ServerStats,
 } from "./server.ts";
-export { type BindAddress, formatAddr, parseBind, resolvePorts } from "./bind.ts";
+export { type BindAddress, formatAddr, parseBind, reservePorts, resolvePorts } from "./bind.ts";
 export { bindUnix, type UnixBinding } from "./unix_socket.ts";
 export { type AccessRecord, formatCombined } from "./access_log.ts";
 export { STATUS_TEXT, statusText } from "./status.ts";

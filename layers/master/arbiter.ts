@@ -52,6 +52,8 @@ export interface ArbiterOptions {
   reload?(): Promise<{ programConfig(workerId: number): unknown; workers: number }>;
   /** The command line to re-execute for a hot upgrade. */
   args: string[];
+  /** Called once the first set of workers listens, before the "Listening at" lines. */
+  onListening?(): void;
 }
 
 type WorkerState = "booting" | "ready" | "draining";
@@ -166,6 +168,7 @@ export class Arbiter {
       // The first set must come up whole before the master says it is listening.
       while (!this.#halt && this.#readyCount() < this.#target) await this.#sleep(50);
       if (this.#halt) return await this.#stopAll(this.#halt.code, 0);
+      this.#o.onListening?.();
       const addrs = this.#o.binds.map(parseBind);
       for (const addr of addrs) {
         const shown = addr.transport === "unix" ? formatAddr(addr) : `http://${formatAddr(addr)}`;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError, loadApp, parseAppSpec, resolvePorts } from "../gateway/mod.ts";
+import { ConfigError, loadApp, parseAppSpec, reservePorts } from "../gateway/mod.ts";
 import type { AppProgramConfig } from "./app_program.ts";
 import { Arbiter } from "./arbiter.ts";
 import { loadHooks } from "./hooks.ts";
@@ -139,7 +139,9 @@ export async function serveApp(
   // A hot upgrade's new master takes its predecessor's ports (port 0 already resolved).
   const inherited = Deno.env.get("NGW2F_UPGRADE_BINDS");
   Deno.env.delete("NGW2F_UPGRADE_BINDS");
-  const binds = inherited ? JSON.parse(inherited) as string[] : resolvePorts(settings.bind);
+  // Port 0 picks a port held until the workers listen on it (no other process can take it).
+  const reserved = inherited ? null : reservePorts(settings.bind);
+  const binds = reserved ? reserved.binds : JSON.parse(inherited!) as string[];
   const arbiter = new Arbiter({
     program: APP_PROGRAM,
     programConfig: appProgramConfig(settings, binds, cwd),
@@ -153,6 +155,7 @@ export async function serveApp(
     log,
     hooks,
     args: ["serve", ...options.args],
+    onListening: () => reserved?.release(),
     async reload() {
       const fresh = await options.reload();
       // As gunicorn's HUP: the new workers get the new `env` settings.
@@ -165,6 +168,7 @@ export async function serveApp(
   try {
     return await arbiter.run();
   } finally {
+    reserved?.release();
     watcher?.close();
   }
 }

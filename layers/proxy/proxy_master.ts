@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type LogLevel, resolvePorts } from "../gateway/mod.ts";
+import { type LogLevel, reservePorts } from "../gateway/mod.ts";
 import { Arbiter, loadHooks, openLog } from "../master/mod.ts";
 import type { ErrorLogLevel, ProxyConfig } from "./config/types.ts";
 import { listenAddresses, type ProxyProgramConfig } from "./program.ts";
@@ -45,8 +45,13 @@ export interface RunProxyOptions {
  * Gives every `:0` listen address a free port, so that all workers (and every later
  * generation, through `ports`) listen on the same one: one port per `:0` address for HTTP
  * servers (they share it, as virtual hosts), one per `:0` entry for mail and stream servers.
+ * With `held`, each new port stays held (see `reservePorts`) until the functions put there run.
  */
-export function pinPorts(config: ProxyConfig, ports: Map<string, string>): ProxyConfig {
+export function pinPorts(
+  config: ProxyConfig,
+  ports: Map<string, string>,
+  held?: (() => void)[],
+): ProxyConfig {
   const entries: [string, { address: string }][] = [];
   for (const server of config.servers) {
     for (const listen of server.listen) entries.push([listen.address, listen]);
@@ -69,7 +74,9 @@ export function pinPorts(config: ProxyConfig, ports: Map<string, string>): Proxy
       listen.address = pinned;
       continue;
     }
-    const [resolved] = resolvePorts([listen.address]);
+    const { binds: [resolved], release } = reservePorts([listen.address]);
+    if (held) held.push(release);
+    else release();
     if (resolved === listen.address) continue;
     ports.set(key, resolved);
     listen.address = resolved;
@@ -95,7 +102,10 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   const inherited = Deno.env.get("NGW2F_UPGRADE_PORTS");
   Deno.env.delete("NGW2F_UPGRADE_PORTS");
   const ports = new Map<string, string>(inherited ? JSON.parse(inherited) : []);
-  pinPorts(config, ports);
+  // Port 0 picks ports held until the first workers listen on them.
+  const held: (() => void)[] = [];
+  const release = () => held.splice(0).forEach((free) => free());
+  pinPorts(config, ports, held);
   Deno.env.set("NGW2F_UPGRADE_PORTS", JSON.stringify([...ports]));
   // One board of counters for every worker of every generation: status pages answer for all.
   const shared = sharedStatsBuffer();
@@ -127,6 +137,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
     log,
     hooks: await loadHooks(null),
     args: ["proxy", ...options.args],
+    onListening: release,
     async reload() {
       const fresh = pinPorts(await options.reload(), ports);
       if (JSON.stringify(fresh.upstreams) !== upstreams) {
@@ -153,7 +164,11 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
       };
     },
   });
-  return await arbiter.run();
+  try {
+    return await arbiter.run();
+  } finally {
+    release();
+  }
 }
 
 /** nginx's `-s` signals, as the master layer's signals: stop is fast, quit is graceful. */
