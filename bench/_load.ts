@@ -332,6 +332,13 @@ export function table(results: BenchResult[], baseline: string): string {
   ].join("\n");
 }
 
+/** The median of `values` (the mean of the middle two for an even count). */
+export function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+}
+
 /** The median result by req/s of several rounds of one case. */
 export function median(results: BenchResult[]): BenchResult {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);

@@ -23,6 +23,7 @@ import {
   freePort,
   has,
   loadAverage,
+  medianOf,
   stopChild,
   usage,
   waitForPort,
@@ -155,12 +156,6 @@ try {
   await stopChild(upstream);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
-}
-
 function report(loadBefore: string): void {
   const perRequest = (r: Candidate["runs"][number]) => r.cpu * 1e6 / r.requests;
   const first = candidates[0];
@@ -178,10 +173,10 @@ function report(loadBefore: string): void {
     const cpu = c.runs.reduce((n, r) => n + r.cpu, 0);
     const ratios = c.runs.map((r, i) => perRequest(r) / perRequest(first.runs[i]));
     lines.push(
-      `| ${c.name} | ${(cpu * 1e6 / requests).toFixed(1)} | ${median(ratios).toFixed(3)} (` +
+      `| ${c.name} | ${(cpu * 1e6 / requests).toFixed(1)} | ${medianOf(ratios).toFixed(3)} (` +
         `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ` +
-        `${Math.round(median(c.runs.map((r) => r.rps))).toLocaleString("en")} | ` +
-        `${median(c.runs.map((r) => r.p99)).toFixed(2)} | ` +
+        `${Math.round(medianOf(c.runs.map((r) => r.rps))).toLocaleString("en")} | ` +
+        `${medianOf(c.runs.map((r) => r.p99)).toFixed(2)} | ` +
         `${c.runs.reduce((n, r) => n + r.errors, 0)} |`,
     );
   }

@@ -20,6 +20,7 @@ import {
   freePort,
   has,
   loadAverage,
+  medianOf,
   pythonPackageVersion,
   sh,
   writeProxyConfig,
@@ -210,12 +211,8 @@ function perRound(group: string): string {
   const talk = of(TALK);
   const up = of(UP);
   if (talk.length !== up.length || talk.length < 2) return "";
-  const list = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const half = sorted.length >> 1;
-    const middle = sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
-    return `${values.map((v) => v.toFixed(2)).join(", ")} (median ${middle.toFixed(2)})`;
-  };
+  const list = (values: number[]) =>
+    `${values.map((v) => v.toFixed(2)).join(", ")} (median ${medianOf(values).toFixed(2)})`;
   return ` Round by round, req/s: ${list(up.map((u, i) => u.rps / talk[i].rps))}; ` +
     `p99: ${list(up.map((u, i) => u.p99 / talk[i].p99))}.`;
 }

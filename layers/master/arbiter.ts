@@ -52,8 +52,11 @@ export interface ArbiterOptions {
   reload?(): Promise<{ programConfig(workerId: number): unknown; workers: number }>;
   /** The command line to re-execute for a hot upgrade. */
   args: string[];
-  /** Called once the first set of workers listens, before the "Listening at" lines. */
-  onListening?(): void;
+  /**
+   * Frees the ports held for the workers (`reservePorts`): called once the first set of workers
+   * listens, before the "Listening at" lines, and when the master stops if they never did.
+   */
+  releasePorts?(): void;
 }
 
 type WorkerState = "booting" | "ready" | "draining";
@@ -168,7 +171,7 @@ export class Arbiter {
       // The first set must come up whole before the master says it is listening.
       while (!this.#halt && this.#readyCount() < this.#target) await this.#sleep(50);
       if (this.#halt) return await this.#stopAll(this.#halt.code, 0);
-      this.#o.onListening?.();
+      this.#o.releasePorts?.();
       const addrs = this.#o.binds.map(parseBind);
       for (const addr of addrs) {
         const shown = addr.transport === "unix" ? formatAddr(addr) : `http://${formatAddr(addr)}`;
@@ -185,6 +188,7 @@ export class Arbiter {
       this.#retireOldMaster();
       return await this.#loop();
     } finally {
+      this.#o.releasePorts?.();
       for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
       await this.#hub?.close();
     }

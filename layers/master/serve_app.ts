@@ -155,7 +155,7 @@ export async function serveApp(
     log,
     hooks,
     args: ["serve", ...options.args],
-    onListening: () => reserved?.release(),
+    releasePorts: () => reserved?.release(),
     async reload() {
       const fresh = await options.reload();
       // As gunicorn's HUP: the new workers get the new `env` settings.
@@ -168,7 +168,6 @@ export async function serveApp(
   try {
     return await arbiter.run();
   } finally {
-    reserved?.release();
     watcher?.close();
   }
 }

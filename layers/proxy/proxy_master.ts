@@ -75,9 +75,9 @@ export function pinPorts(
       continue;
     }
     const { binds: [resolved], release } = reservePorts([listen.address]);
+    if (resolved === listen.address) continue;
     if (held) held.push(release);
     else release();
-    if (resolved === listen.address) continue;
     ports.set(key, resolved);
     listen.address = resolved;
   }
@@ -104,7 +104,6 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
   const ports = new Map<string, string>(inherited ? JSON.parse(inherited) : []);
   // Port 0 picks ports held until the first workers listen on them.
   const held: (() => void)[] = [];
-  const release = () => held.splice(0).forEach((free) => free());
   pinPorts(config, ports, held);
   Deno.env.set("NGW2F_UPGRADE_PORTS", JSON.stringify([...ports]));
   // One board of counters for every worker of every generation: status pages answer for all.
@@ -137,7 +136,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
     log,
     hooks: await loadHooks(null),
     args: ["proxy", ...options.args],
-    onListening: release,
+    releasePorts: () => held.splice(0).forEach((free) => free()),
     async reload() {
       const fresh = pinPorts(await options.reload(), ports);
       if (JSON.stringify(fresh.upstreams) !== upstreams) {
@@ -164,11 +163,7 @@ export async function runProxy(config: ProxyConfig, options: RunProxyOptions): P
       };
     },
   });
-  try {
-    return await arbiter.run();
-  } finally {
-    release();
-  }
+  return await arbiter.run();
 }
 
 /** nginx's `-s` signals, as the master layer's signals: stop is fast, quit is graceful. */
