@@ -13,7 +13,7 @@ import { createLogger, type Logger, parseLogLevel } from "./layers/gateway/logge
 import { loadApp } from "./layers/gateway/load.ts";
 import { resolveServeOptions, serve, type ServeOptions } from "./layers/gateway/server.ts";
 import { validate } from "./layers/gateway/validate.ts";
-import { formatAddr, resolvePorts } from "./layers/gateway/bind.ts";
+import { formatAddr, reservePorts } from "./layers/gateway/bind.ts";
 import type { ProxyConfig } from "./layers/proxy/mod.ts";
 
 // Each command imports the layers it runs when it starts (below), not all of them here: a
@@ -225,12 +225,15 @@ const COMMANDS: Command[] = [DEV, PROXY, UP];
 
 /**
  * The built-in `up` demo: the part V app behind the proxy on :8080. The app listens on a free
- * loopback port, where both of its workers take connections (a unix socket would have one).
+ * loopback port, where both of its workers take connections (a unix socket would have one);
+ * this process holds the port until `release()` (once the app's workers listen on it).
  */
-async function demoConfig(): Promise<{ file: string; env: Record<string, string> }> {
+async function demoConfig(): Promise<
+  { file: string; env: Record<string, string>; release(): void }
+> {
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-" });
   const example = new URL("./examples/part-V-flask/", import.meta.url).pathname;
-  const [app] = resolvePorts(["127.0.0.1:0"]);
+  const { binds: [app], release } = reservePorts(["127.0.0.1:0"]);
   const text = [
     "# The built-in `ngw2f up` demo: the talk's part V app behind the proxy.",
     `pid = "${dir}/proxy.pid"`,
@@ -261,6 +264,7 @@ async function demoConfig(): Promise<{ file: string; env: Record<string, string>
   await Deno.writeTextFile(file, text);
   return {
     file,
+    release,
     env: {
       // A development key on loopback only (the app refuses it elsewhere), and its notes in
       // the demo's temp folder.
@@ -274,19 +278,30 @@ async function demoConfig(): Promise<{ file: string; env: Record<string, string>
 async function runUp(values: Record<string, unknown>): Promise<number> {
   const explicit = typeof values.config === "string" ? values.config : null;
   const found = explicit ?? (exists("ngw2f.toml") ? "ngw2f.toml" : null);
-  const { file, env } = found === null
-    ? await demoConfig()
-    : { file: resolvePath(found), env: {} as Record<string, string> };
+  const demo = found === null ? await demoConfig() : null;
+  const { file, env } = demo ?? { file: resolvePath(found!), env: {} as Record<string, string> };
   if (found !== null && !exists(file)) {
     throw new ConfigError("file not found", { file, key: "config" });
   }
   const { supervise } = await import("./layers/master/supervise.ts");
   const { selfCommand } = await import("./layers/master/worker_handle.ts");
   const self = selfCommand();
-  return await supervise([
-    { name: "proxy", cmd: self.cmd, args: [...self.args, "proxy", "-c", file] },
-    { name: "app", cmd: self.cmd, args: [...self.args, "serve", "-c", file], env },
-  ]);
+  // The demo's app port stays held here until the app's workers listen on it (its master says
+  // "Listening at"), so that no other process takes it in between.
+  const encoder = new TextEncoder();
+  const stderr = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  const write = demo === null ? stderr : (line: string) => {
+    stderr(line);
+    if (line.startsWith("[app]") && line.includes("Listening at: ")) demo.release();
+  };
+  try {
+    return await supervise([
+      { name: "proxy", cmd: self.cmd, args: [...self.args, "proxy", "-c", file] },
+      { name: "app", cmd: self.cmd, args: [...self.args, "serve", "-c", file], env },
+    ], { write });
+  } finally {
+    demo?.release();
+  }
 }
 
 /** Which `dev` flag sets which server option, for error messages. */

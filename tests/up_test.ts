@@ -144,6 +144,21 @@ Deno.test("ngw2f up with no config: the part V demo behind the proxy, static fil
     await cli.waitFor(/\[app\]\s.*Listening at: http:\/\/127\.0\.0\.1:\d+/);
     // Both app workers listen (on a loopback port; a unix socket would get worker 1 only).
     assert.doesNotMatch(cli.output(), /Only worker 1 serves/);
+    // `up` held the app's port until then, and let go of it: every connection to it is
+    // answered (one still held would take about a third of them and never answer).
+    const appPort = Number(
+      /\[app\]\s.*Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.output())![1],
+    );
+    const direct = await Promise.all(
+      Array.from(
+        { length: 24 },
+        () => rawExchange(appPort, "GET / HTTP/1.0\r\n\r\n", { timeoutMs: 2_000 }),
+      ),
+    );
+    assert.deepEqual(
+      direct.map(({ text }) => text.slice(0, 12)),
+      direct.map(() => "HTTP/1.0 302"),
+    );
     const { text } = await rawExchange(port, "GET / HTTP/1.0\r\n\r\n");
     assert.match(text, /^HTTP\/1\.1 302 Found\r\n/);
     assert.match(text, /location: \/auth\/login\?next=%2F/i);
