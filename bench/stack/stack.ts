@@ -118,7 +118,25 @@ const ngw2fUp = (port: number, dir: string, app: string): ProcessSpec => ({
   args: ["run", "-A", `${root}main.ts`, "up", "-c", ngw2fConfig(port, dir, app, true)],
 });
 
+// The floor of any stack built on Deno with these worker counts (hello page only): a proxy that
+// only relays bytes (no parsing, no pool: bench/anchors/deno_relay.ts) in front of raw
+// `Deno.serve` answering a constant hello (bench/anchors/deno_hello_workers.ts); and raw
+// `Deno.serve` behind nginx. Neither is a stack a user would run: they bound what one can reach.
+const rawHello = (app: string): ProcessSpec => ({
+  label: "raw Deno.serve",
+  cmd: deno,
+  cwd: root,
+  args: ["run", "-A", `${anchors}/deno_hello_workers.ts`, app.split(":")[1], String(WORKERS)],
+});
+const relay = (port: number, app: string): ProcessSpec => ({
+  label: "byte relay",
+  cmd: deno,
+  cwd: root,
+  args: ["run", "-A", `${anchors}/deno_relay.ts`, String(port), app.split(":")[1], String(WORKERS)],
+});
+
 const TALK = "nginx → gunicorn → Flask";
+const FLOOR = "floor: byte relay (Deno) → raw Deno.serve";
 const UP = "ngw2f up (proxy → serve → framework)";
 const PAGES = [
   ["Hello", "/"],
@@ -152,6 +170,26 @@ for (const [group, path] of PAGES) {
       name: "ngw2f proxy → gunicorn → Flask",
       processes: (port, dir) => [gunicorn(unixSocket(dir)), ngw2fProxy(port, dir, unixSocket(dir))],
     });
+  }
+  if (path === "/") {
+    cases.push({
+      ...base,
+      name: FLOOR,
+      processes: (port) => {
+        const app = loopbackPort();
+        return [rawHello(app), relay(port, app)];
+      },
+    });
+    if (has("nginx")) {
+      cases.push({
+        ...base,
+        name: "floor: nginx → raw Deno.serve",
+        processes: (port, dir) => {
+          const app = loopbackPort();
+          return [rawHello(app), nginx(port, dir, app)];
+        },
+      });
+    }
   }
 }
 
@@ -201,20 +239,34 @@ const goal = groups.map((group) => {
 });
 
 /**
- * The ratios of `up` to the talk's stack round by round: each round ran both within a minute,
+ * The ratios of `name` (`up`) to the talk's stack round by round: each round ran both within a minute,
  * which a machine whose speed drifts between rounds does not disturb as much as it does the
  * medians' ratio above.
  */
-function perRound(group: string): string {
+function perRound(group: string, name = UP): string {
   const of = (name: string) =>
     rows.find((r) => r.stack.group === group && r.stack.name === name)?.rounds ?? [];
   const talk = of(TALK);
-  const up = of(UP);
+  const up = of(name);
   if (talk.length !== up.length || talk.length < 2) return "";
   const list = (values: number[]) =>
     `${values.map((v) => v.toFixed(2)).join(", ")} (median ${medianOf(values).toFixed(2)})`;
   return ` Round by round, req/s: ${list(up.map((u, i) => u.rps / talk[i].rps))}; ` +
     `p99: ${list(up.map((u, i) => u.p99 / talk[i].p99))}.`;
+}
+
+// What the floor case (hello) reached: the best any stack of Deno servers could here.
+for (const group of groups) {
+  const of = (name: string) =>
+    rows.find((r) => r.stack.group === group && r.stack.name === name)?.result;
+  const talk = of(TALK);
+  const floor = of(FLOOR);
+  if (!talk || !floor) continue;
+  goal.push(
+    `- The floor on this machine (${group}): ${FLOOR} — no parsing, no pool, a constant ` +
+      `answer — reaches ${(floor.rps / talk.rps).toFixed(2)}× the talk's req/s at ` +
+      `${(floor.p99 / talk.p99).toFixed(2)}× its p99.` + perRound(group, FLOOR),
+  );
 }
 
 const cpu = cpuModel();
