@@ -305,6 +305,10 @@ Load average ${loadBefore} before, ${loadAfter} after.
 - Template page: bench/anchors/stack_templates/ (stack_items.html extends stack_layout.html),
   rendered per request by Jinja2 (\`render_template\`) and by Nunjucks (\`c.render\`). Both give the
   same 3.5 KB page; they differ only in how \`"\` is escaped (\`&#34;\` / \`&quot;\`).
+- The floor (hello only; not stacks anyone would run, but what a stack can reach here at best):
+  raw \`Deno.serve\` answering a constant hello (bench/anchors/deno_hello_workers.ts, 2 workers)
+  behind a byte relay (bench/anchors/deno_relay.ts, 2 workers: bytes passed on as they come, no
+  parsing, one upstream connection per client connection) and behind nginx.
 
 ${tables.join("\n\n")}
 
