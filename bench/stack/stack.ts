@@ -135,8 +135,23 @@ const relay = (port: number, app: string): ProcessSpec => ({
   args: ["run", "-A", `${anchors}/deno_relay.ts`, String(port), app.split(":")[1], String(WORKERS)],
 });
 
+const lean = (port: number, app: string): ProcessSpec => ({
+  label: "bare-minimum proxy",
+  cmd: deno,
+  cwd: root,
+  args: [
+    "run",
+    "-A",
+    `${anchors}/deno_lean_proxy.ts`,
+    String(port),
+    app.split(":")[1],
+    String(WORKERS),
+  ],
+});
+
 const TALK = "nginx → gunicorn → Flask";
 const FLOOR = "floor: byte relay (Deno) → raw Deno.serve";
+const BARE = "bare-minimum proxy (Deno) → ngw2f serve → framework";
 const UP = "ngw2f up (proxy → serve → framework)";
 const PAGES = [
   ["Hello", "/"],
@@ -171,6 +186,16 @@ for (const [group, path] of PAGES) {
       processes: (port, dir) => [gunicorn(unixSocket(dir)), ngw2fProxy(port, dir, unixSocket(dir))],
     });
   }
+  // A proxy that does a GET's bare minimum in Deno (parse, rebuild, pool, response head
+  // rewritten; no locations, timeouts, retries or logs): what a proxy in Deno could reach.
+  cases.push({
+    ...base,
+    name: BARE,
+    processes: (port) => {
+      const app = loopbackPort();
+      return [ngw2fServe(app), lean(port, app)];
+    },
+  });
   if (path === "/") {
     cases.push({
       ...base,
