@@ -229,8 +229,9 @@ const COMMANDS: Command[] = [DEV, PROXY, UP];
  * this process holds the port until `release()` (once the app's workers listen on it).
  */
 async function demoConfig(): Promise<
-  { file: string; env: Record<string, string>; release(): void }
+  { file: string; env: Record<string, string>; listen: string; release(): void }
 > {
+  const listen = Deno.env.get("NGW2F_DEMO_LISTEN") ?? "127.0.0.1:8080";
   const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-" });
   const example = new URL("./examples/part-V-flask/", import.meta.url).pathname;
   const { binds: [app], release } = reservePorts(["127.0.0.1:0"]);
@@ -247,7 +248,7 @@ async function demoConfig(): Promise<
     `pid = "${dir}/app.pid"`,
     "",
     "[[server]]",
-    `listen = "${Deno.env.get("NGW2F_DEMO_LISTEN") ?? "127.0.0.1:8080"} default_server"`,
+    `listen = "${listen} default_server"`,
     "",
     "[[server.location]]",
     'match = "/static/"',
@@ -265,6 +266,7 @@ async function demoConfig(): Promise<
   return {
     file,
     release,
+    listen,
     env: {
       // A development key on loopback only (the app refuses it elsewhere), and its notes in
       // the demo's temp folder.
@@ -290,15 +292,24 @@ async function runUp(values: Record<string, unknown>): Promise<number> {
   // "Listening at"), so that no other process takes it in between.
   const encoder = new TextEncoder();
   const stderr = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  let portTaken = false;
   const write = demo === null ? stderr : (line: string) => {
     stderr(line);
     if (line.startsWith("[app]") && line.includes("Listening at: ")) demo.release();
+    if (line.startsWith("[proxy]") && line.includes("Cannot listen on")) portTaken = true;
   };
   try {
-    return await supervise([
+    const code = await supervise([
       { name: "proxy", cmd: self.cmd, args: [...self.args, "proxy", "-c", file] },
       { name: "app", cmd: self.cmd, args: [...self.args, "serve", "-c", file], env },
     ], { write });
+    if (portTaken) {
+      stderr(
+        `[up] The demo could not listen on ${demo!.listen}: set NGW2F_DEMO_LISTEN=HOST:PORT to ` +
+          "run it on another address",
+      );
+    }
+    return code;
   } finally {
     demo?.release();
   }

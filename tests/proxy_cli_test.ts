@@ -105,6 +105,33 @@ for (const [what, text, key, line] of MISTAKES) {
   });
 }
 
+Deno.test("ngw2f proxy exits 3 naming the address when a port is taken (HTTP and stream)", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const address = `127.0.0.1:${taken.addr.port}`;
+    const http = BASE.replace('listen = "127.0.0.1:0"', `listen = "${address}"`);
+    const stream = BASE +
+      `\n[[stream.server]]\nlisten = "${address}"\nproxy_pass = "127.0.0.1:9"\n`;
+    for (const toml of [http, stream]) {
+      await withFile(toml, async (dir, file) => {
+        const result = await runCli(["proxy", "-p", dir, "-c", file]);
+        assert.equal(result.code, 3, result.stderr);
+        const escaped = address.replaceAll(".", "\\.");
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `Worker 1 failed to boot: Cannot listen on "${escaped}": Address already in use`,
+          ),
+        );
+        assert.match(result.stderr, new RegExp(`Stopping: Cannot listen on "${escaped}"`));
+        assert.doesNotMatch(result.stderr, /\n\s+at /);
+      });
+    }
+  } finally {
+    taken.close();
+  }
+});
+
 Deno.test("ngw2f proxy -t fails on a missing htpasswd file and certificate", async () => {
   const toml = `[[server]]\nlisten = "127.0.0.1:8443 ssl"\nssl_certificate = "no.pem"\n` +
     `ssl_certificate_key = "no.key"\nauth_basic = "x"\nauth_basic_user_file = "nope"\n`;

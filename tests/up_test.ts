@@ -2,7 +2,7 @@
 // passes signals to both and never runs half.
 
 import assert from "node:assert/strict";
-import { cliCommand, rawExchange, type RunningCli, startCli, waitGone } from "./_cli.ts";
+import { cliCommand, rawExchange, runCli, type RunningCli, startCli, waitGone } from "./_cli.ts";
 import { request } from "./_proxy.ts";
 import { freePort } from "./_tcp.ts";
 
@@ -167,6 +167,30 @@ Deno.test("ngw2f up with no config: the part V demo behind the proxy, static fil
     assert.match(css.headers.get("cache-control") ?? "", /max-age=3600/);
     assert.equal(await cli.stop("SIGTERM"), 0);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ngw2f up with no config on a taken port: names the address, says how to move, stops both", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ngw2f-up-demo-" });
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const address = `127.0.0.1:${taken.addr.port}`;
+    const result = await runCli(["up"], { cwd: dir, env: { NGW2F_DEMO_LISTEN: address } });
+    assert.equal(result.code, 3, result.stderr);
+    const escaped = address.replaceAll(".", "\\.");
+    assert.match(
+      result.stderr,
+      new RegExp(`\\[proxy\\].*Cannot listen on "${escaped}": Address already in use`),
+    );
+    assert.match(result.stderr, /\[up\] proxy exited: stopping the others/);
+    // up returns only once both processes have exited.
+    assert.match(
+      result.stderr,
+      new RegExp(`\\[up\\] The demo could not listen on ${escaped}: set NGW2F_DEMO_LISTEN=`),
+    );
+  } finally {
+    taken.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

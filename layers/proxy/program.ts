@@ -7,7 +7,7 @@
  * @module
  */
 
-import { bindUnix, parseBind } from "../gateway/mod.ts";
+import { bindUnix, HaltError, parseBind } from "../gateway/mod.ts";
 import type { ProgramContext, RunningProgram, WorkerStats } from "../master/mod.ts";
 import { compileSite } from "./config/mod.ts";
 import type { ProxyConfig, ServerConfig } from "./config/types.ts";
@@ -83,7 +83,17 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
   for (const { address, ssl } of listenAddresses(config)) {
     const first = config.servers.find((s) => s.listen.some((l) => l.address === address))!;
     const settings = first.settings;
-    const listener = await listen(address, ssl ? config : null, ctx.workerId, errorLog);
+    let listener: Deno.Listener | null;
+    try {
+      listener = await listen(address, ssl ? config : null, ctx.workerId, errorLog);
+    } catch (error) {
+      // The master stops on it (a worker that cannot listen would fail again), naming the
+      // address as nginx's "bind() to ADDRESS failed" does.
+      throw new HaltError(`Cannot listen on "${address}": ${(error as Error).message}`, {
+        exitCode: 3,
+        cause: error,
+      });
+    }
     if (listener === null) continue;
     const addr = listener.addr as Deno.NetAddr;
     const options = {

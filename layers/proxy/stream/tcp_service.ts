@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Logger } from "../../gateway/mod.ts";
+import { HaltError, type Logger } from "../../gateway/mod.ts";
 import {
   compileTemplate,
   type LimitConnZoneConfig,
@@ -221,18 +221,22 @@ export class TcpService {
       const port = Number(entry.address.slice(colon + 1));
       const reusePort = options.reusePort ?? true;
       let listener: Deno.Listener;
-      if (entry.ssl) {
-        if (!options.tls) {
-          throw new TypeError(`Cannot listen on "${entry.address}" with ssl: no certificate`);
-        }
-        listener = listenTls({
-          hostname,
-          port,
-          reusePort,
-          certificates: [options.tls],
-          log: options.log,
+      if (entry.ssl && !options.tls) {
+        service.#closeListeners();
+        throw new TypeError(`Cannot listen on "${entry.address}" with ssl: no certificate`);
+      }
+      try {
+        listener = entry.ssl
+          ? listenTls({ hostname, port, reusePort, certificates: [options.tls!], log: options.log })
+          : Deno.listen({ hostname, port, reusePort });
+      } catch (error) {
+        // The addresses bound so far are let go; the master stops on it, naming the address.
+        service.#closeListeners();
+        throw new HaltError(`Cannot listen on "${entry.address}": ${(error as Error).message}`, {
+          exitCode: 3,
+          cause: error,
         });
-      } else listener = Deno.listen({ hostname, port, reusePort });
+      }
       service.#listeners.push(listener);
       service.#accepting.push(service.#acceptLoop(listener, entry.ssl));
     }
@@ -332,6 +336,11 @@ export class TcpService {
     }
     const decision = LimitConnZone.acquireAll(checks);
     return decision.action === "reject" ? "limit_conn" : () => decision.release();
+  }
+
+  /** Closes the listeners (a start that failed part way). */
+  #closeListeners(): void {
+    for (const listener of this.#listeners) closeOnce(listener);
   }
 
   /**
