@@ -264,15 +264,15 @@ const goal = groups.map((group) => {
 });
 
 /**
- * The ratios of `name` (`up`) to the talk's stack round by round: each round ran both within a minute,
+ * The ratios of `up` to the talk's stack round by round: each round ran both within a minute,
  * which a machine whose speed drifts between rounds does not disturb as much as it does the
  * medians' ratio above.
  */
-function perRound(group: string, name = UP): string {
+function perRound(group: string): string {
   const of = (name: string) =>
     rows.find((r) => r.stack.group === group && r.stack.name === name)?.rounds ?? [];
   const talk = of(TALK);
-  const up = of(name);
+  const up = of(UP);
   if (talk.length !== up.length || talk.length < 2) return "";
   const list = (values: number[]) =>
     `${values.map((v) => v.toFixed(2)).join(", ")} (median ${medianOf(values).toFixed(2)})`;
@@ -280,19 +280,31 @@ function perRound(group: string, name = UP): string {
     `p99: ${list(up.map((u, i) => u.p99 / talk[i].p99))}.`;
 }
 
-// What the floor case (hello) reached: the best any stack of Deno servers could here.
-for (const group of groups) {
-  const of = (name: string) =>
-    rows.find((r) => r.stack.group === group && r.stack.name === name)?.result;
-  const talk = of(TALK);
-  const floor = of(FLOOR);
-  if (!talk || !floor) continue;
-  goal.push(
-    `- The floor on this machine (${group}): ${FLOOR} — no parsing, no pool, a constant ` +
-      `answer — reaches ${(floor.rps / talk.rps).toFixed(2)}× the talk's req/s at ` +
-      `${(floor.p99 / talk.p99).toFixed(2)}× its p99.` + perRound(group, FLOOR),
+// Every case against the talk's stack round by round (each round ran all cases back to back):
+// which stacks reach the goal's line on this machine, and how often.
+const byRound = groups.map((group) => {
+  const talk = rows.find((r) => r.stack.group === group && r.stack.name === TALK)?.rounds;
+  if (!talk || talk.length < 2) return "";
+  const span = (values: number[]) =>
+    `${medianOf(values).toFixed(2)}× (${Math.min(...values).toFixed(2)}–${
+      Math.max(...values).toFixed(2)
+    })`;
+  const lines = rows.filter((r) => r.stack.group === group && r.stack.name !== TALK).map(
+    ({ stack, rounds: mine }) => {
+      const speed = mine.map((r, i) => r.rps / talk[i].rps);
+      const tail = mine.map((r, i) => r.p99 / talk[i].p99);
+      const met = speed.filter((v, i) => v >= 5 && tail[i] <= 1 / 3).length;
+      return `| ${stack.name} | ${span(speed)} | ${span(tail)} | ${met} of ${mine.length} |`;
+    },
   );
-}
+  return [
+    `${group}, each case against the talk's stack in the same round: median (min–max).`,
+    "",
+    "| case | req/s vs talk | p99 vs talk | rounds at the goal (≥ 5×, ≤ 0.33×) |",
+    "|---|---:|---:|---:|",
+    ...lines,
+  ].join("\n");
+}).filter(Boolean);
 
 const cpu = cpuModel();
 const versions = [
@@ -340,6 +352,8 @@ ${tables.join("\n\n")}
 ## The goal (issue): ngw2f up ≥ 5× the talk's req/s at ≤ 1/3 of its p99
 
 ${goal.join("\n")}
+
+${byRound.join("\n\n")}
 
 ![req/s per case](stack.svg)
 
