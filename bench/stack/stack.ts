@@ -128,14 +128,14 @@ const rawHello = (app: string): ProcessSpec => ({
   cwd: root,
   args: ["run", "-A", `${anchors}/deno_hello_workers.ts`, app.split(":")[1], String(WORKERS)],
 });
-const relay = (port: number, app: string): ProcessSpec => ({
+const relay = (port: number, _dir: string, app: string): ProcessSpec => ({
   label: "byte relay",
   cmd: deno,
   cwd: root,
   args: ["run", "-A", `${anchors}/deno_relay.ts`, String(port), app.split(":")[1], String(WORKERS)],
 });
 
-const lean = (port: number, app: string): ProcessSpec => ({
+const lean = (port: number, _dir: string, app: string): ProcessSpec => ({
   label: "bare-minimum proxy",
   cmd: deno,
   cwd: root,
@@ -148,6 +148,16 @@ const lean = (port: number, app: string): ProcessSpec => ({
     String(WORKERS),
   ],
 });
+
+/** A stack's processes: `server` on a free loopback port, `proxy` in front of it. */
+const behind = (
+  server: (app: string) => ProcessSpec,
+  proxy: (port: number, dir: string, app: string) => ProcessSpec,
+) =>
+(port: number, dir: string): ProcessSpec[] => {
+  const app = loopbackPort();
+  return [server(app), proxy(port, dir, app)];
+};
 
 const TALK = "nginx → gunicorn → Flask";
 const FLOOR = "floor: byte relay (Deno) → raw Deno.serve";
@@ -173,10 +183,7 @@ for (const [group, path] of PAGES) {
     cases.push({
       ...base,
       name: "nginx → ngw2f serve → framework",
-      processes: (port, dir) => {
-        const app = loopbackPort();
-        return [ngw2fServe(app), nginx(port, dir, app)];
-      },
+      processes: behind(ngw2fServe, nginx),
     });
   }
   if (python) {
@@ -188,31 +195,14 @@ for (const [group, path] of PAGES) {
   }
   // A proxy that does a GET's bare minimum in Deno (parse, rebuild, pool, response head
   // rewritten; no locations, timeouts, retries or logs): what a proxy in Deno could reach.
-  cases.push({
-    ...base,
-    name: BARE,
-    processes: (port) => {
-      const app = loopbackPort();
-      return [ngw2fServe(app), lean(port, app)];
-    },
-  });
+  cases.push({ ...base, name: BARE, processes: behind(ngw2fServe, lean) });
   if (path === "/") {
-    cases.push({
-      ...base,
-      name: FLOOR,
-      processes: (port) => {
-        const app = loopbackPort();
-        return [rawHello(app), relay(port, app)];
-      },
-    });
+    cases.push({ ...base, name: FLOOR, processes: behind(rawHello, relay) });
     if (has("nginx")) {
       cases.push({
         ...base,
         name: "floor: nginx → raw Deno.serve",
-        processes: (port, dir) => {
-          const app = loopbackPort();
-          return [rawHello(app), nginx(port, dir, app)];
-        },
+        processes: behind(rawHello, nginx),
       });
     }
   }
