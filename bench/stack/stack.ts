@@ -7,6 +7,9 @@
 // loopback port (see below); the proxy keeps connections to it alive where it can (gunicorn's
 // sync workers close each one). µs CPU/req and
 // RSS count every process of the stack: the process trees of all the processes a case starts.
+// Bounds measured in the same rounds: a bare-minimum proxy in Deno in front of `ngw2f serve`
+// (both pages), and the floor (hello): raw `Deno.serve` behind a do-nothing byte relay and
+// behind nginx. Each case is also compared with the talk's stack round by round.
 //
 //   deno run -A bench/stack/stack.ts [--seconds 5] [--rounds 3] [--connections 64] [--only TEXT]
 //
