@@ -115,6 +115,33 @@ export function freePort(): number {
 }
 
 /**
+ * The `deno` arguments that run `ngw2f serve` (this checkout's main.ts) as the benches do: `workers`
+ * workers on `bind`, warnings only, `extra` flags, then the app `module`.
+ */
+export function serveArgs(
+  bind: string,
+  workers: number,
+  module: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    "run",
+    "-A",
+    "--unstable-net",
+    new URL("../main.ts", import.meta.url).pathname,
+    "serve",
+    "--log-level",
+    "warning",
+    "-b",
+    bind,
+    "-w",
+    String(workers),
+    ...extra,
+    module,
+  ];
+}
+
+/**
  * Writes the benches' `ngw2f proxy` config to `dir`/ngw2f.toml and returns its path: `workers`
  * workers listening on 127.0.0.1:`port`, one upstream group on `upstream` (keepalive 64, `Host
  * $host`, the defaults otherwise), no access log; `more` lines (TOML tables) at the end.

@@ -19,6 +19,7 @@ import {
   loadAverage,
   measureRounds,
   type Row,
+  serveArgs,
 } from "./_load.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -37,19 +38,8 @@ const denoServe = (app: string): BenchCase["args"] => (port) => [
   String(port),
   `${anchors}/${app}`,
 ];
-const ngw2f: BenchCase["args"] = (port) => [
-  "run",
-  "-A",
-  `${root}main.ts`,
-  "serve",
-  "--log-level",
-  "warning",
-  "-b",
-  `127.0.0.1:${port}`,
-  "-w",
-  "1",
-  `${anchors}/framework_app.ts`,
-];
+const ngw2f: BenchCase["args"] = (port) =>
+  serveArgs(`127.0.0.1:${port}`, 1, `${anchors}/framework_app.ts`);
 const gunicorn: BenchCase["args"] = (port) => [
   "-w",
   "1",

@@ -23,6 +23,7 @@ import {
   measure,
   median,
   pythonPackageVersion,
+  serveArgs,
   sh,
 } from "./_load.ts";
 
@@ -43,23 +44,12 @@ function ngw2f(workers: number, extra: string[] = []): MasterCase {
     workers,
     cmd: deno,
     cwd: root, // deno.json's unstable "net" (reusePort) applies
-    args: (port) => [
-      "run",
-      "-A",
-      "--unstable-net",
-      `${root}main.ts`,
-      "serve",
-      "--log-level",
-      "warning",
-      "--graceful-timeout",
-      "2",
-      "-b",
-      `127.0.0.1:${port}`,
-      "-w",
-      String(workers),
-      ...extra,
-      `${root}examples/part-II-gateway/app.ts`,
-    ],
+    args: (port) =>
+      serveArgs(`127.0.0.1:${port}`, workers, `${root}examples/part-II-gateway/app.ts`, [
+        "--graceful-timeout",
+        "2",
+        ...extra,
+      ]),
   };
 }
 

@@ -24,6 +24,7 @@ import {
   has,
   loadAverage,
   medianOf,
+  serveArgs,
   stopChild,
   usage,
   waitForPort,
@@ -79,19 +80,11 @@ function git(...args: string[]): void {
 }
 
 const upstreamPort = freePort();
-const upstream = spawn(deno, [
-  "run",
-  "-A",
-  `${root}main.ts`,
-  "serve",
-  "--log-level",
-  "warning",
-  "-b",
-  `127.0.0.1:${upstreamPort}`,
-  "-w",
-  String(WORKERS),
-  `${anchors}/stack_app.ts`,
-], root);
+const upstream = spawn(
+  deno,
+  serveArgs(`127.0.0.1:${upstreamPort}`, WORKERS, `${anchors}/stack_app.ts`),
+  root,
+);
 
 /** Starts the candidate `ref` on a free port. */
 function start(ref: string): Candidate {

@@ -32,6 +32,7 @@ import {
   measureRounds,
   pythonPackageVersion,
   type Row,
+  serveArgs,
   sh,
 } from "./_load.ts";
 
@@ -72,22 +73,8 @@ const USER_PATH = "/users/42?fields=name";
 const USER_BODY = '{"id":42,"fields":"name"}';
 const MISSING_PATH = "/nothing/here";
 
-const ngw2f = (workers: number, app: string): BenchCase["args"] => (port) => [
-  "run",
-  "-A",
-  "--unstable-net",
-  `${root}main.ts`,
-  "serve",
-  "--log-level",
-  "warning",
-  "--graceful-timeout",
-  "2",
-  "-b",
-  `127.0.0.1:${port}`,
-  "-w",
-  String(workers),
-  `${anchors}/${app}`,
-];
+const ngw2f = (workers: number, app: string): BenchCase["args"] => (port) =>
+  serveArgs(`127.0.0.1:${port}`, workers, `${anchors}/${app}`, ["--graceful-timeout", "2"]);
 const denoServe = (app: string): BenchCase["args"] => (port) => [
   "run",
   "-A",

@@ -25,6 +25,7 @@ import {
   loadAverage,
   medianOf,
   pythonPackageVersion,
+  serveArgs,
   sh,
   writeProxyConfig,
 } from "../_load.ts";
@@ -65,19 +66,7 @@ const ngw2fServe = (app: string): ProcessSpec => ({
   label: "ngw2f serve",
   cmd: deno,
   cwd: root,
-  args: [
-    "run",
-    "-A",
-    `${root}main.ts`,
-    "serve",
-    "--log-level",
-    "warning",
-    "-b",
-    app,
-    "-w",
-    String(WORKERS),
-    `${anchors}/stack_app.ts`,
-  ],
+  args: serveArgs(app, WORKERS, `${anchors}/stack_app.ts`),
 });
 
 // The proxies, on 127.0.0.1:PORT → the app server at ADDRESS. nginx's workers run as the user running the
