@@ -91,3 +91,22 @@ export class HaltError extends Error {
     this.exitCode = options.exitCode;
   }
 }
+
+/**
+ * The error of a server that cannot listen on `address` (taken, not allowed): a
+ * {@linkcode HaltError} with exit code 3 that names the address, as every server here reports it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listenError } from "./errors.ts";
+ *
+ * const error = listenError("127.0.0.1:8080", new Error("Address already in use"));
+ * assert.equal(error.message, 'Cannot listen on "127.0.0.1:8080": Address already in use');
+ * assert.equal(error.exitCode, 3);
+ * ```
+ */
+export function listenError(address: string, cause: unknown): HaltError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new HaltError(`Cannot listen on "${address}": ${reason}`, { exitCode: 3, cause });
+}

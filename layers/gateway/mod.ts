@@ -44,7 +44,7 @@ export { compose } from "./compose.ts";
 export { type ContextInit, createContext, isContext } from "./context.ts";
 export { testContext } from "./test_context.ts";
 export { type AppSpec, loadApp, type LoadAppOptions, parseAppSpec } from "./load.ts";
-export { AppLoadError, ConfigError, HaltError } from "./errors.ts";
+export { AppLoadError, ConfigError, HaltError, listenError } from "./errors.ts";
 export {
   createLogger,
   type Logger,

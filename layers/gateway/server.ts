@@ -12,7 +12,7 @@ import { type AccessRecord, formatCombined } from "./access_log.ts";
 import { toAppObject } from "./app.ts";
 import { bindUnix, type UnixBinding } from "./unix_socket.ts";
 import { createContext } from "./context.ts";
-import { ConfigError, HaltError } from "./errors.ts";
+import { ConfigError, HaltError, listenError } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { App, AppObject } from "./types.ts";
 
@@ -267,10 +267,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   } catch (error) {
     for (const listener of listeners) listener.close();
     const which = settings.bind[listeners.length];
-    throw new HaltError(`Cannot listen on "${formatAddr(which)}": ${(error as Error).message}`, {
-      exitCode: 3,
-      cause: error,
-    });
+    throw listenError(formatAddr(which), error);
   }
   // A unix listener is bound to a fresh name and renamed: report the path clients use.
   const addrs: Deno.Addr[] = listeners.map((listener, i) => {

@@ -5,7 +5,7 @@ import {
   type AppObject,
   bindUnix,
   createContext,
-  HaltError,
+  listenError,
   type Logger,
   type parseBind,
   type UnixBinding,
@@ -244,12 +244,7 @@ export async function startFastCore(
       }
     } catch (error) {
       abort.abort();
-      throw new HaltError(
-        `Cannot listen on "${settings.bind[addresses.indexOf(address)]}": ${
-          (error as Error).message
-        }`,
-        { exitCode: 3, cause: error },
-      );
+      throw listenError(settings.bind[addresses.indexOf(address)], error);
     }
   }
   return {

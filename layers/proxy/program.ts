@@ -7,7 +7,7 @@
  * @module
  */
 
-import { bindUnix, HaltError, parseBind } from "../gateway/mod.ts";
+import { bindUnix, listenError, parseBind } from "../gateway/mod.ts";
 import type { ProgramContext, RunningProgram, WorkerStats } from "../master/mod.ts";
 import { compileSite } from "./config/mod.ts";
 import type { ProxyConfig, ServerConfig } from "./config/types.ts";
@@ -89,10 +89,7 @@ export async function start(ctx: ProgramContext): Promise<RunningProgram> {
     } catch (error) {
       // The master stops on it (a worker that cannot listen would fail again), naming the
       // address as nginx's "bind() to ADDRESS failed" does.
-      throw new HaltError(`Cannot listen on "${address}": ${(error as Error).message}`, {
-        exitCode: 3,
-        cause: error,
-      });
+      throw listenError(address, error);
     }
     if (listener === null) continue;
     const addr = listener.addr as Deno.NetAddr;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { HaltError, type Logger } from "../../gateway/mod.ts";
+import { listenError, type Logger } from "../../gateway/mod.ts";
 import {
   compileTemplate,
   type LimitConnZoneConfig,
@@ -232,10 +232,7 @@ export class TcpService {
       } catch (error) {
         // The addresses bound so far are let go; the master stops on it, naming the address.
         service.#closeListeners();
-        throw new HaltError(`Cannot listen on "${entry.address}": ${(error as Error).message}`, {
-          exitCode: 3,
-          cause: error,
-        });
+        throw listenError(entry.address, error);
       }
       service.#listeners.push(listener);
       service.#accepting.push(service.#acceptLoop(listener, entry.ssl));

@@ -16,6 +16,7 @@ import {
   ConfigError,
   formatAddr,
   HaltError,
+  listenError,
   type Logger,
   type LogLevel,
   parseAppSpec,
@@ -114,10 +115,7 @@ async function probeBinds(binds: readonly string[]): Promise<void> {
         if (live) throw new Deno.errors.AddrInUse(`"${address.path}" is in use by a live server`);
       }
     } catch (error) {
-      throw new HaltError(`Cannot listen on "${bind}": ${(error as Error).message}`, {
-        exitCode: 3,
-        cause: error,
-      });
+      throw listenError(bind, error);
     }
   }
 }
