@@ -293,8 +293,9 @@ async function runUp(values: Record<string, unknown>): Promise<number> {
   const encoder = new TextEncoder();
   const stderr = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n"));
   let portTaken = false;
-  const write = demo === null ? stderr : (line: string) => {
+  const write = (line: string) => {
     stderr(line);
+    if (demo === null) return;
     if (line.startsWith("[app]") && line.includes("Listening at: ")) demo.release();
     if (line.startsWith("[proxy]") && line.includes("Cannot listen on")) portTaken = true;
   };
@@ -303,9 +304,9 @@ async function runUp(values: Record<string, unknown>): Promise<number> {
       { name: "proxy", cmd: self.cmd, args: [...self.args, "proxy", "-c", file] },
       { name: "app", cmd: self.cmd, args: [...self.args, "serve", "-c", file], env },
     ], { write });
-    if (portTaken) {
+    if (portTaken && demo !== null) {
       stderr(
-        `[up] The demo could not listen on ${demo!.listen}: set NGW2F_DEMO_LISTEN=HOST:PORT to ` +
+        `[up] The demo could not listen on ${demo.listen}: set NGW2F_DEMO_LISTEN=HOST:PORT to ` +
           "run it on another address",
       );
     }
